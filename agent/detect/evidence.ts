@@ -1,0 +1,32 @@
+/**
+ * What a decoder tells the detector: one observation of one input of one Shelly, already stripped of its wire
+ * format. Every field is optional apart from the address, because each path reports a different subset.
+ */
+export type Path = 'coiot' | 'mqtt';
+
+export interface Evidence {
+  device: string;
+  /** 0-based input index (IN_1 is 0). */
+  input: number;
+  via: Path;
+  /** Logical input level as the Shelly reports it (CoIoT 2101, MQTT `input/<i>`, Gen2 state/btn_down/btn_up). */
+  level?: boolean;
+  /** Gen1 absolute event counter (uint16, RAM only on the device, resets at reboot) and the event letter. */
+  counter?: { value: number; event: string };
+  /**
+   * Gen2 push events (`single_push` = 1, `double_push` = 2, …): presses the device says were completed.
+   * `key` identifies the notification so a repeated copy is not counted twice.
+   */
+  completed?: { presses: number; key: string };
+}
+
+/** Device-level observations that are not about one input. */
+export interface DeviceNotice {
+  device: string;
+  via: Path;
+  online?: boolean;
+  /** CoIoT validity of this report in seconds (option 3412), or the MQTT update period. */
+  validityS?: number;
+  /** ADC volts (CoIoT 3118, MQTT `adc/<i>`). */
+  adcVolts?: number;
+}

@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A real mosquitto broker on a free loopback port, owned by the test that started it. */
+export interface Broker {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  /** Kill and start again on the same port (for outage tests). */
+  restart(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export function mosquittoPath(): string {
+  for (const candidate of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto']) {
+    if (spawnSync(candidate, ['-h']).error === undefined) return candidate;
+  }
+  throw new Error('mosquitto is not installed: run `apt-get install mosquitto` (.ci/run does this)');
+}
+
+async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = new Socket();
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+      socket.connect(port, '127.0.0.1');
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`mosquitto did not open port ${port} within ${timeoutMs} ms`);
+}
+
+/** Starts a private mosquitto for one test file. */
+export async function startMosquitto(): Promise<Broker> {
+  const binary = mosquittoPath();
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'mosq-'));
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(binary, ['-c', conf], { stdio: 'ignore' });
+    await waitForPort(port);
+  };
+  const stop = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGKILL');
+    });
+  };
+  await start();
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    stop,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+  };
+}
+
+/**
+ * The broker integration tests talk to: the one `.ci/run` started (DOORBELL_TEST_MQTT_URL), else a private one.
+ * Never skips: a missing broker is a failure.
+ */
+export async function sharedBroker(): Promise<{ url: string; stop(): Promise<void> }> {
+  const url = process.env.DOORBELL_TEST_MQTT_URL;
+  if (url) return { url, stop: async () => {} };
+  return startMosquitto();
+}
