@@ -1,0 +1,82 @@
+import type { z } from 'zod';
+import { configSchema } from './schema.ts';
+
+/** What an environment variable's text is turned into before validation. */
+export type LeafKind = 'string' | 'number' | 'boolean' | 'list';
+
+/** One settable key of the configuration, read from the schema (never written down twice). */
+export interface ConfigLeaf {
+  path: string[];
+  kind: LeafKind;
+  nullable: boolean;
+  default: unknown;
+  description: string;
+  /** `DOORBELL_AGENT_<SECTION>_<KEY>`, e.g. `DOORBELL_AGENT_MQTT_BASE_TOPIC`. */
+  env: string;
+}
+
+export const ENV_PREFIX = 'DOORBELL_AGENT_';
+
+/** Short names kept for the common overrides. */
+export const ENV_ALIASES: Readonly<Record<string, string[]>> = {
+  DOORBELL_AGENT_BASE_TOPIC: ['mqtt', 'base_topic'],
+};
+
+type AnySchema = z.core.$ZodType;
+
+function def(
+  schema: AnySchema,
+): { type: string; innerType?: AnySchema; element?: AnySchema } & Record<string, unknown> {
+  return schema._zod.def as never;
+}
+
+function describe(schema: AnySchema): string | undefined {
+  return (schema as { description?: string }).description;
+}
+
+/** Walks `configSchema`; `devices` (a list of objects) is left to the file. */
+export function configLeaves(): ConfigLeaf[] {
+  const leaves: ConfigLeaf[] = [];
+  const visit = (schema: AnySchema, path: string[]) => {
+    let node = schema;
+    let nullable = false;
+    let defaultValue: unknown;
+    let description = describe(schema);
+    for (;;) {
+      const d = def(node);
+      if (d.type === 'default' || d.type === 'prefault') {
+        const value = d.defaultValue;
+        defaultValue ??= typeof value === 'function' ? value() : value;
+      } else if (d.type === 'nullable') nullable = true;
+      else if (d.type !== 'optional') break;
+      node = d.innerType as AnySchema;
+      description ??= describe(node);
+    }
+    const d = def(node);
+    if (d.type === 'object') {
+      const shape = (node as unknown as { shape: Record<string, AnySchema> }).shape;
+      for (const [key, child] of Object.entries(shape)) visit(child, [...path, key]);
+      return;
+    }
+    const kind = leafKind(d.type, d.element);
+    if (kind === undefined) return;
+    leaves.push({
+      path,
+      kind,
+      nullable,
+      default: defaultValue,
+      description: description ?? '',
+      env: ENV_PREFIX + path.join('_').toUpperCase(),
+    });
+  };
+  visit(configSchema, []);
+  return leaves;
+}
+
+function leafKind(type: string, element: AnySchema | undefined): LeafKind | undefined {
+  if (type === 'string' || type === 'enum') return 'string';
+  if (type === 'number') return 'number';
+  if (type === 'boolean') return 'boolean';
+  if (type === 'array' && element && def(element).type === 'string') return 'list';
+  return undefined;
+}

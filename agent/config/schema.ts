@@ -1,0 +1,278 @@
+import { z } from 'zod';
+
+/**
+ * The one description of the configuration: type, default and documentation of every key.
+ * `doorbell-agent.yaml` may omit anything except `devices[].id` (and `duration_s` for electronic chimes).
+ * Objects are strict so that a misspelt key is reported instead of silently ignored.
+ */
+
+const MQTT_URL = /^(mqtts?|wss?|tcp|ssl|tls):\/\/[^\s]+$/;
+/** A Shelly device id is also an MQTT topic level, so it must not contain `/`, `+`, `#` or spaces. */
+const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+const nullableString = (doc: string) => z.string().min(1).nullable().default(null).describe(doc);
+
+const tlsSchema = z
+  .strictObject({
+    ca: nullableString('File with the CA certificate(s) that signed the broker certificate (PEM).'),
+    cert: nullableString(
+      'File with the client certificate (PEM), for brokers that require client certificates.',
+    ),
+    key: nullableString('File with the private key of `cert` (PEM).'),
+    reject_unauthorized: z
+      .boolean()
+      .default(true)
+      .describe('Refuse brokers whose certificate does not verify. Turn off only for testing.'),
+  })
+  .prefault({})
+  .describe('TLS options, used with `mqtts://` and `wss://` URLs.');
+
+const mqttSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(MQTT_URL, 'must be an MQTT URL such as mqtt://host:1883 or mqtts://host:8883')
+      .nullable()
+      .default(null)
+      .describe('Broker to publish to. null starts the embedded broker (see `embedded_broker`).'),
+    username: nullableString('User name for the broker.'),
+    password: nullableString(
+      'Password for the broker. Prefer `password_file` or DOORBELL_AGENT_MQTT_PASSWORD.',
+    ),
+    password_file: nullableString('File whose content (trailing newline removed) is the broker password.'),
+    client_id: nullableString('MQTT client id. null = `doorbell-agent_<hostname>`.'),
+    base_topic: z
+      .string()
+      .min(1)
+      .refine((t) => !/[+#]/.test(t) && !t.startsWith('/') && !t.endsWith('/'), {
+        message: 'must not contain + or # nor start or end with /',
+      })
+      .default('doorbell')
+      .describe(
+        'Prefix of every topic the agent publishes (`<base_topic>/<device>/ring`, `<base_topic>/agent/status`).',
+      ),
+    tls: tlsSchema,
+  })
+  .prefault({})
+  .describe('Where rings, availability and discovery are published.');
+
+const embeddedBrokerSchema = z
+  .strictObject({
+    host: z.string().min(1).default('0.0.0.0').describe('Address the embedded broker listens on.'),
+    port: z.number().int().min(0).max(65535).default(1883).describe('TCP port of the embedded broker.'),
+  })
+  .prefault({})
+  .describe(
+    'The broker the agent runs itself when `mqtt.url` is null, for Shellys and Home Assistant to use.',
+  );
+
+const homeassistantSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Publish Home Assistant MQTT discovery.'),
+    discovery_prefix: z
+      .string()
+      .min(1)
+      .default('homeassistant')
+      .describe('Home Assistant discovery prefix (`<prefix>/device/<object id>/config`).'),
+    status_topic: z
+      .string()
+      .min(1)
+      .default('homeassistant/status')
+      .describe('Home Assistant birth topic; `online` there makes the agent re-announce its devices.'),
+  })
+  .prefault({})
+  .describe('Home Assistant MQTT discovery.');
+
+const coiotSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Listen to CoIoT (CoAP over UDP) status reports from Gen1 devices.'),
+    listen: z.string().min(1).default('0.0.0.0').describe('Address the CoIoT UDP socket binds to.'),
+    port: z.number().int().min(1).max(65535).default(5683).describe('CoIoT UDP port.'),
+    multicast: z.boolean().default(true).describe('Join the CoIoT multicast group.'),
+    multicast_group: z.ipv4().default('224.0.1.187').describe('CoIoT multicast group.'),
+    interface: z
+      .ipv4()
+      .nullable()
+      .default(null)
+      .describe('Address of the local interface to join the multicast group on. null = every interface.'),
+    peers: z
+      .array(z.ipv4())
+      .default([])
+      .describe('Device addresses that send CoIoT by unicast to the agent (Shelly `coiot_peer` setting).'),
+  })
+  .prefault({})
+  .describe('CoIoT source (Gen1 Shelly Uni).');
+
+const shellyMqttSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Listen to the Shellys over MQTT on the same broker.'),
+    gen1_prefix: z.string().min(1).default('shellies').describe('Topic prefix of Gen1 devices.'),
+    gen2_prefixes: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'Extra Gen2 topic prefixes; the Gen2 device ids themselves (the default prefix) are always subscribed.',
+      ),
+  })
+  .prefault({})
+  .describe('MQTT source (Gen1 and Gen2 Shellys).');
+
+const storeSchema = z
+  .strictObject({
+    path: z
+      .string()
+      .min(1)
+      .default('doorbell-agent.sqlite')
+      .describe('Database that keeps event counters and recent press ids across restarts.'),
+  })
+  .prefault({})
+  .describe('Persistent state.');
+
+const logSchema = z
+  .strictObject({
+    level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Lowest level logged.'),
+    format: z.enum(['json', 'text']).default('json').describe('`json` (one object per line) or `text`.'),
+  })
+  .prefault({})
+  .describe('Logging.');
+
+const detectorSchema = z
+  .strictObject({
+    reorder_window_s: z
+      .number()
+      .min(0)
+      .max(10)
+      .default(0.6)
+      .describe('How long reports are held to put CoIoT and MQTT evidence back in order.'),
+    claim_window_s: z
+      .number()
+      .min(0)
+      .default(600)
+      .describe('How long a press id is remembered, so late evidence of the same press is not a new ring.'),
+    electronic_tolerance_s: z
+      .number()
+      .min(0)
+      .default(1.5)
+      .describe('How far from `duration_s` a trailing edge may be and still confirm an electronic hold.'),
+  })
+  .prefault({})
+  .describe('Press detection tuning; the defaults suit real devices.');
+
+const mechanicalChime = z.strictObject({
+  mode: z.literal('mechanical').describe('Contact closes while the button is held.'),
+  settle_s: z
+    .number()
+    .min(0)
+    .max(60)
+    .default(1.0)
+    .describe('Edges within this time after a press are the same press (contact bounce, repeated taps).'),
+});
+
+const electronicChime = z.strictObject({
+  mode: z.literal('electronic').describe('The doorbell holds the contact for a fixed time per press.'),
+  duration_s: z.number().min(1).max(60).describe('How long the doorbell holds the contact (required).'),
+});
+
+const chimeSchema = z
+  .discriminatedUnion('mode', [mechanicalChime, electronicChime])
+  .prefault({ mode: 'mechanical' })
+  .describe('How the doorbell drives the input. Default: mechanical.');
+
+export type Generation = 'gen1' | 'gen2';
+
+/** Gen2 ids start `shellyplus…` / `shellypro…` (`shellyplusuni-e465b847ca44`); Gen1 Uni is `shellyuni-…`. */
+export function inferGeneration(id: string): Generation | undefined {
+  if (/^shelly(plus|pro|mini)/i.test(id)) return 'gen2';
+  if (/^shelly/i.test(id)) return 'gen1';
+  return undefined;
+}
+
+const deviceSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(
+        DEVICE_ID,
+        'must be a Shelly device id such as shellyuni-98CDAC25ABCD (letters, digits, - and _)',
+      )
+      .describe(
+        'Shelly device id, as in its MQTT topics: `shellyuni-98CDAC25ABCD`, `shellyplusuni-e465b847ca44`.',
+      ),
+    name: z.string().min(1).optional().describe('Name shown in Home Assistant. Default: the id.'),
+    input: z.number().int().min(0).max(3).default(0).describe('Input the doorbell is wired to.'),
+    gen: z
+      .enum(['gen1', 'gen2'])
+      .optional()
+      .describe(
+        'Device generation. Default: inferred from the id (`shellyplus…` = gen2, other `shelly…` = gen1).',
+      ),
+    address: z
+      .ipv4()
+      .optional()
+      .describe('IP address of the device, for fetching `/cit/d` and unicast CoIoT.'),
+    chime: chimeSchema,
+  })
+  .superRefine((device, ctx) => {
+    if (device.gen === undefined && inferGeneration(device.id) === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['gen'],
+        message: 'cannot be inferred from this id: set gen1 or gen2',
+      });
+    }
+  })
+  .transform((device) => ({
+    ...device,
+    name: device.name ?? device.id,
+    gen: device.gen ?? inferGeneration(device.id) ?? 'gen1',
+  }));
+
+const devicesSchema = z
+  .array(deviceSchema)
+  .default([])
+  .superRefine((devices, ctx) => {
+    const seen = new Map<string, number>();
+    devices.forEach((device, index) => {
+      const key = `${device.id}#${device.input}`;
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'input'],
+          message: `device ${device.id} input ${device.input} is already configured at devices.${first}`,
+        });
+    });
+  })
+  .describe('The Shelly inputs wired to a doorbell, one entry per (id, input).');
+
+export const configSchema = z
+  .strictObject({
+    mqtt: mqttSchema,
+    embedded_broker: embeddedBrokerSchema,
+    homeassistant: homeassistantSchema,
+    coiot: coiotSchema,
+    shelly_mqtt: shellyMqttSchema,
+    store: storeSchema,
+    log: logSchema,
+    detector: detectorSchema,
+    devices: devicesSchema,
+  })
+  .superRefine((config, ctx) => {
+    if (config.mqtt.password !== null && config.mqtt.password_file !== null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqtt', 'password_file'],
+        message: 'set either mqtt.password or mqtt.password_file, not both',
+      });
+    }
+  })
+  .describe('doorbell-agent configuration');
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type DeviceConfig = Config['devices'][number];
+export type ChimeConfig = DeviceConfig['chime'];
