@@ -1,0 +1,87 @@
+export type DedupeVerdict = 'new' | 'duplicate' | 'stale';
+
+export interface CoiotDeduperOptions {
+  /** Devices remembered; the least recently heard is forgotten first. */
+  maxDevices?: number;
+  /** How far behind the last serial (mod 65536) a packet may be and still count as reordered. */
+  staleSerialWindow?: number;
+  /** A packet behind the last serial is only stale if that last one arrived less than this long ago. */
+  staleMs?: number;
+}
+
+interface Last {
+  /** Serial and payload of the last accepted packet that carried a serial. */
+  serial?: number;
+  serialPayload?: Buffer;
+  serialAtMs: number;
+  /** Payload of the last accepted packet of any kind. */
+  payload: Buffer;
+}
+
+/**
+ * Drops CoIoT re-reports and copies: a periodic re-send keeps serial and payload, a reply to our GET repeats a
+ * payload, and a packet can overtake its predecessor. Pure: time is passed in.
+ */
+export class CoiotDeduper {
+  readonly #devices = new Map<string, Last>();
+  readonly #maxDevices: number;
+  readonly #window: number;
+  readonly #staleMs: number;
+
+  constructor(options: CoiotDeduperOptions = {}) {
+    this.#maxDevices = options.maxDevices ?? 4096;
+    this.#window = options.staleSerialWindow ?? 64;
+    this.#staleMs = options.staleMs ?? 2000;
+  }
+
+  get size(): number {
+    return this.#devices.size;
+  }
+
+  /**
+   * `duplicate`: same serial and payload as the last accepted packet (or, without a serial, same payload).
+   * `stale`: serial 1..window behind the last accepted one, which arrived < staleMs ago (a reordered packet).
+   * Anything else — including a serial far behind, i.e. a reboot — is `new` and becomes the reference.
+   */
+  accept(deviceId: string, serial: number | undefined, payload: Buffer, nowMs: number): DedupeVerdict {
+    const last = this.#devices.get(deviceId);
+    if (last !== undefined) {
+      // Refresh LRU position.
+      this.#devices.delete(deviceId);
+      this.#devices.set(deviceId, last);
+    }
+
+    if (serial === undefined) {
+      if (last?.payload.equals(payload)) return 'duplicate';
+      if (last === undefined) this.#remember(deviceId, { serialAtMs: nowMs, payload: Buffer.from(payload) });
+      else last.payload = Buffer.from(payload);
+      return 'new';
+    }
+
+    if (last?.serial !== undefined) {
+      if (last.serial === serial && last.serialPayload?.equals(payload)) return 'duplicate';
+      const behind = (last.serial - serial + 0x10000) % 0x10000;
+      const age = nowMs - last.serialAtMs;
+      if (behind >= 1 && behind <= this.#window && age >= 0 && age < this.#staleMs) return 'stale';
+    }
+
+    const copy = Buffer.from(payload);
+    this.#remember(deviceId, { serial, serialPayload: copy, serialAtMs: nowMs, payload: copy });
+    return 'new';
+  }
+
+  /** Forget a device, e.g. when it is removed from the configuration. */
+  forget(deviceId: string): void {
+    this.#devices.delete(deviceId);
+  }
+
+  #remember(deviceId: string, last: Last): void {
+    this.#devices.delete(deviceId);
+    this.#devices.set(deviceId, last);
+    while (this.#devices.size > this.#maxDevices) {
+      const oldest = this.#devices.keys().next().value;
+      if (oldest === undefined) break;
+      this.#devices.delete(oldest);
+    }
+  }
+}
