@@ -1,0 +1,43 @@
+import Database from 'better-sqlite3';
+import type { ChannelState } from '../detect/channel.ts';
+import type { ChannelStore } from '../detect/detector.ts';
+
+/**
+ * The agent's persisted state, in one SQLite file (better-sqlite3: synchronous, so a ring is on disk before the
+ * detector's decision leaves the process; WAL + synchronous=FULL so neither `kill -9` nor a power cut loses a
+ * committed write). Writes happen only when a channel's state changed, never for periodic re-reports.
+ */
+export class SqliteStore implements ChannelStore {
+  private readonly db: Database.Database;
+  private readonly selectChannel: Database.Statement<[string], { json: string }>;
+  private readonly upsertChannel: Database.Statement<[string, string]>;
+
+  constructor(readonly path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS channel_state (
+        key TEXT PRIMARY KEY,
+        json TEXT NOT NULL
+      );
+    `);
+    this.selectChannel = this.db.prepare('SELECT json FROM channel_state WHERE key = ?');
+    this.upsertChannel = this.db.prepare(
+      'INSERT INTO channel_state (key, json) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET json = excluded.json',
+    );
+  }
+
+  loadChannel(key: string): ChannelState | undefined {
+    const row = this.selectChannel.get(key);
+    return row ? (JSON.parse(row.json) as ChannelState) : undefined;
+  }
+
+  saveChannel(key: string, state: ChannelState): void {
+    this.upsertChannel.run(key, JSON.stringify(state));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
