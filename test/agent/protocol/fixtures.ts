@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { generate } from 'coap-packet';
+import { MAX_DATAGRAM_BYTES } from '../../../agent/protocol/coiot-packet.ts';
 
 /** The shared reference material lives beside the checkout: `<repo>/../shared/`. */
 export const SHARED = new URL('../../../../shared/', import.meta.url);
@@ -68,24 +69,27 @@ export function shuniDatagram(d: StatusDatagram): Buffer {
   const serial = Buffer.alloc(2);
   serial.writeUInt16LE(d.serial ?? 1);
   const code = d.code ?? '0.30';
-  return generate({
-    confirmable: false,
-    code,
-    messageId: d.messageId ?? 1,
-    token: Buffer.alloc(0),
-    options: [
-      ...(code === '0.30'
-        ? [
-            { name: 'Uri-Path' as const, value: Buffer.from('cit') },
-            { name: 'Uri-Path' as const, value: Buffer.from('s') },
-          ]
-        : []),
-      { name: '3332', value: Buffer.from(d.devid ?? 'SHUNI-1#AABBCC112233#2') },
-      { name: '3412', value: d.validity ?? Buffer.from([0x96, 0x00]) },
-      { name: '3420', value: serial },
-    ],
-    payload: Buffer.from(d.payload),
-  });
+  return generate(
+    {
+      confirmable: false,
+      code,
+      messageId: d.messageId ?? 1,
+      token: Buffer.alloc(0),
+      options: [
+        ...(code === '0.30'
+          ? [
+              { name: 'Uri-Path' as const, value: Buffer.from('cit') },
+              { name: 'Uri-Path' as const, value: Buffer.from('s') },
+            ]
+          : []),
+        { name: '3332', value: Buffer.from(d.devid ?? 'SHUNI-1#AABBCC112233#2') },
+        { name: '3412', value: d.validity ?? Buffer.from([0x96, 0x00]) },
+        { name: '3420', value: serial },
+      ],
+      payload: Buffer.from(d.payload),
+    },
+    MAX_DATAGRAM_BYTES,
+  );
 }
 
 export const IDLE_G =

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { CoiotDeduper } from '../../../agent/protocol/coiot-dedupe.ts';
+import { decodeCoiot } from '../../../agent/protocol/coiot-packet.ts';
+import { contractTraces } from './fixtures.ts';
+
+const A = Buffer.from('{"G":[[0,2101,0]]}');
+const B = Buffer.from('{"G":[[0,2101,1]]}');
+const DEV = 'shellyuni-AABBCC112233';
+
+describe('CoiotDeduper', () => {
+  it('drops the periodic re-sends of the mechanical example and keeps every change', () => {
+    const d = new CoiotDeduper();
+    const lines = (contractTraces().get('example-mechanical-coiot.jsonl') ?? []).filter(
+      (l) => l.kind === 'coiot',
+    );
+    const verdicts = lines.map((l) => {
+      const m = decodeCoiot(Buffer.from(l.hex, 'hex'));
+      return `${m.serial}:${d.accept(m.deviceId, m.serial, m.payload, l.t * 1000)}`;
+    });
+    expect(verdicts.slice(0, 7)).toEqual([
+      '40:new',
+      '40:duplicate',
+      '41:new',
+      '42:new',
+      '43:new',
+      '43:duplicate',
+      '43:duplicate',
+    ]);
+  });
+
+  it('duplicate needs the same serial AND payload', () => {
+    const d = new CoiotDeduper();
+    expect(d.accept(DEV, 7, A, 0)).toBe('new');
+    expect(d.accept(DEV, 7, A, 15_000)).toBe('duplicate');
+    expect(d.accept(DEV, 7, B, 15_001)).toBe('new'); // new data under an old serial (seen on HT/4Pro)
+    expect(d.accept(DEV, 8, B, 15_002)).toBe('new'); // +1 with identical payload (seen in ioBroker logs)
+  });
+
+  it('a serial 1..64 behind within 2 s is a reordered, stale packet', () => {
+    const d = new CoiotDeduper();
+    d.accept(DEV, 100, B, 1000);
+    expect(d.accept(DEV, 99, A, 1300)).toBe('stale');
+    expect(d.accept(DEV, 36, A, 1400)).toBe('stale');
+    expect(d.accept(DEV, 35, A, 1500)).toBe('new'); // 65 behind: a reboot
+  });
+
+  it('a serial behind after 2 s is a reboot and accepted', () => {
+    const d = new CoiotDeduper();
+    d.accept(DEV, 100, B, 1000);
+    expect(d.accept(DEV, 99, A, 3000)).toBe('new');
+    expect(d.accept(DEV, 100, B, 3100)).toBe('new'); // the reference moved to 99
+  });
+
+  it('handles the uint16 wrap', () => {
+    const d = new CoiotDeduper();
+    d.accept(DEV, 0, B, 0);
+    expect(d.accept(DEV, 65535, A, 100)).toBe('stale');
+    const e = new CoiotDeduper();
+    e.accept(DEV, 65535, A, 0);
+    expect(e.accept(DEV, 0, B, 100)).toBe('new');
+  });
+
+  it('a clock going backwards never makes a packet stale', () => {
+    const d = new CoiotDeduper();
+    d.accept(DEV, 10, B, 5000);
+    expect(d.accept(DEV, 9, A, 4000)).toBe('new');
+  });
+
+  it('without a serial (GET replies) dedupes by payload only', () => {
+    const d = new CoiotDeduper();
+    expect(d.accept(DEV, undefined, A, 0)).toBe('new');
+    expect(d.accept(DEV, undefined, A, 10)).toBe('duplicate');
+    expect(d.accept(DEV, 5, A, 20)).toBe('new');
+    expect(d.accept(DEV, undefined, A, 30)).toBe('duplicate');
+    expect(d.accept(DEV, undefined, B, 40)).toBe('new');
+    expect(d.accept(DEV, 5, A, 50)).toBe('duplicate'); // the serial reference is untouched by replies
+  });
+
+  it('keeps devices apart', () => {
+    const d = new CoiotDeduper();
+    d.accept('a', 1, A, 0);
+    expect(d.accept('b', 1, A, 0)).toBe('new');
+  });
+
+  it('does not keep a reference to the caller’s buffer', () => {
+    const d = new CoiotDeduper();
+    const buf = Buffer.from(A);
+    d.accept(DEV, 1, buf, 0);
+    buf.fill(0);
+    expect(d.accept(DEV, 1, A, 10)).toBe('duplicate');
+  });
+
+  it('forgets the least recently heard device beyond its cap', () => {
+    const d = new CoiotDeduper({ maxDevices: 2 });
+    d.accept('a', 1, A, 0);
+    d.accept('b', 1, A, 0);
+    d.accept('a', 1, A, 1); // a is now the most recent
+    d.accept('c', 1, A, 2);
+    expect(d.size).toBe(2);
+    expect(d.accept('a', 1, A, 3)).toBe('duplicate');
+    expect(d.accept('b', 1, A, 4)).toBe('new'); // b was evicted
+  });
+});
