@@ -44,6 +44,7 @@ export function channelKey(device: string, input: number): string {
  */
 export class Detector {
   private readonly configs = new Map<string, ChannelConfig>();
+  private readonly devices = new Set<string>();
   private readonly states = new Map<string, ChannelState>();
   /** Channels holding credits, so finding the next wake-up does not walk every channel. */
   private readonly pending = new Set<string>();
@@ -56,14 +57,14 @@ export class Detector {
     for (const channel of channels) {
       const key = channelKey(channel.device, channel.input);
       this.configs.set(key, channel);
+      this.devices.add(channel.device);
       // Load now, so credits persisted before a restart fire on time even if the device stays silent.
       this.stateOf(key, channel);
     }
   }
 
   knows(device: string): boolean {
-    for (const config of this.configs.values()) if (config.device === device) return true;
-    return false;
+    return this.devices.has(device);
   }
 
   ingest(evidence: Evidence, nowMs: number): IngestOutcome {

@@ -1,0 +1,144 @@
+import type { Detector, DetectorOutput } from '../detect/detector.ts';
+import type { DeviceNotice, Evidence } from '../detect/evidence.ts';
+import { InvalidDatagram } from '../errors.ts';
+import { CoiotDeduper } from '../protocol/coiot-dedupe.ts';
+import { decodeCoiot } from '../protocol/coiot-packet.ts';
+import { knownSensorMap, type SensorMap } from '../protocol/coiot-sensors.ts';
+import { decodeStatus } from '../protocol/coiot-status.ts';
+import { decodeMqtt } from '../protocol/mqtt-gen2.ts';
+import { BadInputLog } from './bad-input.ts';
+import type { Logger } from './logger.ts';
+
+export interface PipelineStats {
+  datagrams: number;
+  duplicates: number;
+  stale: number;
+  mqttMessages: number;
+  retainedIgnored: number;
+  unknownDevices: number;
+}
+
+export interface PipelineHooks {
+  /** A CoIoT device heard for the first time (live: fetch its `/cit/d`). */
+  onNewCoiotDevice?(deviceId: string, deviceType: string, host: string): void;
+  onNotice?(notice: DeviceNotice, nowMs: number): void;
+}
+
+/**
+ * The one path from bytes to decisions, shared by `run` and `replay`: decode → drop copies → detect.
+ * No sockets and no timers: the caller passes the arrival time and schedules `tick` at `detector.nextWakeMs()`.
+ */
+export class Pipeline {
+  readonly stats: PipelineStats = {
+    datagrams: 0,
+    duplicates: 0,
+    stale: 0,
+    mqttMessages: 0,
+    retainedIgnored: 0,
+    unknownDevices: 0,
+  };
+  readonly badInput: BadInputLog;
+  private readonly deduper = new CoiotDeduper();
+  private readonly sensorMaps = new Map<string, SensorMap>();
+  private readonly heardCoiot = new Set<string>();
+  private readonly unknownLogged = new Set<string>();
+
+  constructor(
+    readonly detector: Detector,
+    private readonly log: Logger,
+    private readonly hooks: PipelineHooks = {},
+  ) {
+    this.badInput = new BadInputLog(log);
+  }
+
+  /** A `/cit/d` learnt for a device replaces the built-in table. */
+  setSensorMap(deviceId: string, map: SensorMap): void {
+    this.sensorMaps.set(deviceId, map);
+  }
+
+  coiotDatagram(bytes: Buffer, source: string, nowMs: number): DetectorOutput {
+    this.stats.datagrams++;
+    try {
+      const message = decodeCoiot(bytes);
+      if (message.code === '2.05' && message.path === '' && !message.payload.includes('"G"')) return empty();
+      if (!this.heardCoiot.has(message.deviceId)) {
+        this.heardCoiot.add(message.deviceId);
+        this.hooks.onNewCoiotDevice?.(message.deviceId, message.deviceType, source.replace(/:\d+$/, ''));
+      }
+      if (!this.detector.knows(message.deviceId)) {
+        this.noteUnknown(message.deviceId, 'coiot', source);
+        return empty();
+      }
+      const verdict = this.deduper.accept(message.deviceId, message.serial, message.payload, nowMs);
+      if (verdict === 'duplicate') {
+        this.stats.duplicates++;
+        return empty();
+      }
+      if (verdict === 'stale') {
+        this.stats.stale++;
+        return empty();
+      }
+      const map = this.sensorMaps.get(message.deviceId) ?? knownSensorMap(message.deviceType);
+      if (!map) {
+        this.badInput.report('coiot', source, `no sensor table for ${message.deviceType}`, nowMs);
+        return empty();
+      }
+      const status = decodeStatus(message, map);
+      this.hooks.onNotice?.(status.notice, nowMs);
+      return this.detect(status.evidence, nowMs);
+    } catch (error) {
+      if (!(error instanceof InvalidDatagram)) throw error;
+      this.badInput.report('coiot', source, error.message, nowMs);
+      return empty();
+    }
+  }
+
+  mqttMessage(topic: string, payload: Buffer, retained: boolean, nowMs: number): DetectorOutput {
+    this.stats.mqttMessages++;
+    try {
+      const decoded = decodeMqtt(topic, payload);
+      if (!decoded) return empty();
+      // A retained message is old news replayed at connect: it never rings and never moves a baseline.
+      if (retained) {
+        this.stats.retainedIgnored++;
+        return empty();
+      }
+      for (const notice of decoded.notices) this.hooks.onNotice?.(notice, nowMs);
+      const known = decoded.evidence.filter((e) => {
+        if (this.detector.knows(e.device)) return true;
+        this.noteUnknown(e.device, 'mqtt', topic);
+        return false;
+      });
+      return this.detect(known, nowMs);
+    } catch (error) {
+      if (!(error instanceof InvalidDatagram)) throw error;
+      this.badInput.report('mqtt', topic.split('/').slice(0, 2).join('/'), error.message, nowMs);
+      return empty();
+    }
+  }
+
+  tick(nowMs: number): DetectorOutput {
+    return this.detector.tick(nowMs);
+  }
+
+  private detect(evidence: Evidence[], nowMs: number): DetectorOutput {
+    const out = empty();
+    for (const item of evidence) {
+      const result = this.detector.ingest(item, nowMs);
+      out.rings.push(...result.rings);
+      out.notes.push(...result.notes);
+    }
+    return out;
+  }
+
+  private noteUnknown(device: string, via: string, source: string): void {
+    this.stats.unknownDevices++;
+    if (this.unknownLogged.has(device) || this.unknownLogged.size > 1_024) return;
+    this.unknownLogged.add(device);
+    this.log.info('ignoring a device that is not in the config', { device, via, source });
+  }
+}
+
+function empty(): DetectorOutput {
+  return { rings: [], notes: [] };
+}

@@ -1,0 +1,92 @@
+import type { Config } from '../config/schema.ts';
+import { type ChannelStore, Detector, type DetectorOutput, MemoryChannelStore } from '../detect/detector.ts';
+import { channelsFrom, tuningFrom } from '../runtime/channels.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { Pipeline } from '../runtime/pipeline.ts';
+import type { AgentEvent } from './events.ts';
+import { parseTraceLine, type TraceLine } from './read.ts';
+
+export interface ReplayOptions {
+  config: Config;
+  lines: AsyncIterable<string> | Iterable<string>;
+  emit(event: AgentEvent): void;
+  /** Problems with the trace itself (bad lines), with their line number. */
+  warn(message: string): void;
+  log: Logger;
+  store?: ChannelStore;
+}
+
+export interface ReplaySummary {
+  lines: number;
+  skipped: number;
+  rings: number;
+  restarts: number;
+}
+
+/**
+ * Runs a trace through the same `Pipeline` the live agent uses, on a virtual clock: every timer the detector
+ * asks for fires at its own time, between the lines, in order. `agent-restart` throws away everything in
+ * memory and keeps only the store.
+ */
+export async function replayTrace(options: ReplayOptions): Promise<ReplaySummary> {
+  const store = options.store ?? new MemoryChannelStore();
+  const channels = channelsFrom(options.config);
+  const tuning = tuningFrom(options.config);
+  const start = () => new Pipeline(new Detector(channels, store, tuning), options.log);
+  let pipeline = start();
+  const summary: ReplaySummary = { lines: 0, skipped: 0, rings: 0, restarts: 0 };
+  let clockMs = 0;
+
+  const publish = (output: DetectorOutput) => {
+    for (const ring of output.rings) {
+      summary.rings++;
+      options.emit(ring);
+    }
+  };
+  const advanceTo = (ms: number) => {
+    for (
+      let due = pipeline.detector.nextWakeMs();
+      due !== null && due <= ms;
+      due = pipeline.detector.nextWakeMs()
+    ) {
+      publish(pipeline.tick(due));
+    }
+    clockMs = ms;
+  };
+
+  let lineNumber = 0;
+  for await (const text of options.lines) {
+    lineNumber++;
+    const parsed = parseTraceLine(text);
+    if (parsed === null) continue;
+    summary.lines++;
+    if (!parsed.ok) {
+      summary.skipped++;
+      options.warn(`line ${lineNumber}: ${parsed.reason}; skipped`);
+      continue;
+    }
+    const line: TraceLine = parsed.line;
+    const atMs = Math.round(line.t * 1e6) / 1e3;
+    if (atMs < clockMs) {
+      summary.skipped++;
+      options.warn(`line ${lineNumber}: t=${line.t} goes back in time; skipped`);
+      continue;
+    }
+    advanceTo(atMs);
+    switch (line.kind) {
+      case 'coiot':
+        publish(pipeline.coiotDatagram(line.bytes, line.src, atMs));
+        break;
+      case 'mqtt':
+        publish(pipeline.mqttMessage(line.topic, line.payload, line.retain, atMs));
+        break;
+      case 'agent-restart':
+        summary.restarts++;
+        pipeline = start();
+        break;
+      case 'end':
+        return summary;
+    }
+  }
+  return summary;
+}
