@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import type { Config, DeviceConfig } from '../config/schema.ts';
+import type { RingEvent } from '../trace/events.ts';
+import {
+  buildAgentDiscovery,
+  buildDeviceDiscovery,
+  type DiscoveryOptions,
+  deviceObjectId,
+  discoveryTopic,
+  ringPayload,
+} from './ha-discovery.ts';
+import { topicMatches } from './topic-filter.ts';
+import { agentStatusTopic, eventTopic, OFFLINE, ONLINE, ringTopic } from './topics.ts';
+
+/** Receives the messages of a subscription on the shared connection. */
+export type MessageHandler = (topic: string, payload: Buffer, retained: boolean) => void;
+
+export interface MqttPublisherOptions {
+  /** Broker to connect to: `mqtt.url`, or the embedded broker's URL when that is null. */
+  url: string;
+  mqtt: Config['mqtt'];
+  homeassistant: Config['homeassistant'];
+  devices: readonly DeviceConfig[];
+  version: string;
+  originUrl?: string;
+  /**
+   * Wait before re-announcing after Home Assistant's birth message, which HA recommends randomising so that
+   * many integrations do not answer at once. Default: 0–2 s.
+   */
+  announceDelayMs?: () => number;
+  /** Failures that have nobody to return to: background publishes, handler exceptions, connection errors. */
+  onError?: (error: unknown, context: string) => void;
+}
+
+interface Route {
+  filters: string[];
+  handler: MessageHandler;
+}
+
+/**
+ * The agent's one MQTT connection: availability (birth `online`, LWT `offline`, both retained on
+ * `<base>/agent/status`), Home Assistant discovery, rings, and subscriptions for the Shelly MQTT source.
+ *
+ * Discovery configs are retained so that Home Assistant finds the doorbells whenever it subscribes, even while
+ * the agent is down or reconnecting and misses HA's birth message; they are also re-sent on each HA birth
+ * (`homeassistant/status` = `online`) and on every (re)connect, for brokers that lost their retained messages.
+ */
+export class MqttPublisher {
+  private mqttClient: MqttClient | undefined;
+  private readonly routes: Route[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly statusTopic: string;
+  private readonly discovery: DiscoveryOptions;
+
+  constructor(private readonly opts: MqttPublisherOptions) {
+    this.statusTopic = agentStatusTopic(opts.mqtt.base_topic);
+    this.discovery = {
+      discoveryPrefix: opts.homeassistant.discovery_prefix,
+      baseTopic: opts.mqtt.base_topic,
+      version: opts.version,
+      ...(opts.originUrl === undefined ? {} : { originUrl: opts.originUrl }),
+    };
+  }
+
+  /** The underlying MQTT.js client; prefer `subscribe()` so messages are routed with their retain flag. */
+  get client(): MqttClient {
+    if (!this.mqttClient) throw new Error('MqttPublisher is not started');
+    return this.mqttClient;
+  }
+
+  /** Resolves once the broker accepted the connection (retrying until then), the birth and discovery are out. */
+  async start(): Promise<void> {
+    const client = await connectAsync(this.opts.url, this.clientOptions());
+    this.mqttClient = client;
+    client.on('error', (error) => this.report(error, 'mqtt connection'));
+    client.on('message', (topic, payload, packet) => this.route(topic, payload, packet.retain));
+    if (this.opts.homeassistant.enabled) {
+      await this.subscribe(this.opts.homeassistant.status_topic, (_topic, payload, retained) => {
+        // A retained birth is replayed on every subscribe; the connect itself has just announced.
+        if (!retained && payload.toString().trim() === ONLINE) this.scheduleAnnounce();
+      });
+    }
+    await this.onConnected();
+    client.on('connect', () => {
+      this.onConnected().catch((error) => this.report(error, 'birth and discovery after reconnect'));
+    });
+  }
+
+  /**
+   * Subscribes on the shared connection (QoS 1); `handler` gets only the messages matching `filters`.
+   * Returns a function that removes the handler and unsubscribes.
+   */
+  async subscribe(filters: string | string[], handler: MessageHandler): Promise<() => Promise<void>> {
+    const list = Array.isArray(filters) ? filters : [filters];
+    const route: Route = { filters: list, handler };
+    this.routes.push(route);
+    await this.client.subscribeAsync(list, { qos: 1 });
+    return async () => {
+      this.routes.splice(this.routes.indexOf(route), 1);
+      const stillUsed = new Set(this.routes.flatMap((r) => r.filters));
+      const unused = list.filter((f) => !stillUsed.has(f));
+      if (unused.length > 0 && this.client.connected) await this.client.unsubscribeAsync(unused);
+    };
+  }
+
+  /**
+   * Publishes one ring, QoS 1 and not retained (a retained ring would ring again on every subscribe), to the HA
+   * event topic and the plain `<base>/<device>/ring` topic. Resolves once the broker acknowledged both.
+   */
+  async publishRing(ring: RingEvent, device?: DeviceConfig): Promise<void> {
+    const target = device ?? { id: ring.device, input: ring.input };
+    const payload = JSON.stringify(ringPayload(ring));
+    const topics = [ringTopic(this.opts.mqtt.base_topic, target)];
+    if (this.opts.homeassistant.enabled) topics.push(eventTopic(this.opts.mqtt.base_topic, target));
+    await Promise.all(
+      topics.map((topic) => this.client.publishAsync(topic, payload, { qos: 1, retain: false })),
+    );
+  }
+
+  /** Publishes (retained) the discovery config of the agent and of every configured doorbell. */
+  async announce(): Promise<void> {
+    if (!this.opts.homeassistant.enabled) return;
+    const messages = [
+      buildAgentDiscovery(this.discovery),
+      ...this.opts.devices.map((device) => buildDeviceDiscovery(device, this.discovery)),
+    ];
+    await Promise.all(
+      messages.map(({ topic, payload }) =>
+        this.client.publishAsync(topic, JSON.stringify(payload), { qos: 1, retain: true }),
+      ),
+    );
+  }
+
+  /** Removes a doorbell from Home Assistant (an empty retained config deletes the device). */
+  async forget(device: Pick<DeviceConfig, 'id' | 'input'>): Promise<void> {
+    const topic = discoveryTopic(this.discovery.discoveryPrefix, deviceObjectId(device));
+    await this.client.publishAsync(topic, '', { qos: 1, retain: true });
+  }
+
+  /** Publishes `offline` (retained) and disconnects cleanly, so the broker does not also send the LWT. */
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    const client = this.mqttClient;
+    if (!client) return;
+    this.mqttClient = undefined;
+    if (client.connected) {
+      await client.publishAsync(this.statusTopic, OFFLINE, { qos: 1, retain: true });
+      await client.endAsync();
+    } else {
+      await client.endAsync(true);
+    }
+  }
+
+  private async onConnected(): Promise<void> {
+    await this.client.publishAsync(this.statusTopic, ONLINE, { qos: 1, retain: true });
+    await this.announce();
+  }
+
+  private scheduleAnnounce(): void {
+    const delay = (this.opts.announceDelayMs ?? (() => Math.random() * 2000))();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.mqttClient) this.announce().catch((error) => this.report(error, 'discovery after HA birth'));
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  private route(topic: string, payload: Buffer, retained: boolean): void {
+    for (const { filters, handler } of this.routes) {
+      if (!filters.some((filter) => topicMatches(filter, topic))) continue;
+      try {
+        handler(topic, payload, retained);
+      } catch (error) {
+        this.report(error, `handler for ${topic}`);
+      }
+    }
+  }
+
+  private report(error: unknown, context: string): void {
+    this.opts.onError?.(error, context);
+  }
+
+  private clientOptions(): IClientOptions {
+    const { mqtt } = this.opts;
+    const options: IClientOptions = {
+      clientId: mqtt.client_id ?? `doorbell-agent_${hostname()}`,
+      clean: true,
+      reconnectPeriod: 2000,
+      will: { topic: this.statusTopic, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+    };
+    if (mqtt.username !== null) options.username = mqtt.username;
+    if (mqtt.password !== null) options.password = mqtt.password;
+    const { tls } = mqtt;
+    if (tls.ca !== null) options.ca = readFileSync(tls.ca);
+    if (tls.cert !== null) options.cert = readFileSync(tls.cert);
+    if (tls.key !== null) options.key = readFileSync(tls.key);
+    options.rejectUnauthorized = tls.reject_unauthorized;
+    return options;
+  }
+}
