@@ -169,6 +169,10 @@ describe('malformed datagrams throw InvalidDatagram', () => {
     expect(() => decodeCoiot(bytes)).toThrow(message);
   });
 
+  it('refuses a datagram larger than UDP allows before parsing it', () => {
+    expect(() => decodeCoiot(Buffer.alloc(70_000))).toThrow(/datagram of 70000 bytes/);
+  });
+
   it('ignores unknown elective (even) options', () => {
     expect(decodeCoiot(opts([devid, { name: '3500', value: Buffer.from('x') }])).deviceId).toBe(
       'shellyuni-AABBCC112233',
