@@ -1,0 +1,79 @@
+import dgram from 'node:dgram';
+import { networkInterfaces } from 'node:os';
+import type { Logger } from '../runtime/logger.ts';
+
+export interface UdpListenerOptions {
+  host: string;
+  port: number;
+  /** Multicast group to join, or null for unicast only (Shelly `coiot_peer`). */
+  group: string | null;
+  /** Local IPv4 address to join on; null = every non-internal IPv4 interface. */
+  interfaceAddress: string | null;
+  log: Logger;
+  onDatagram(bytes: Buffer, source: string): void;
+}
+
+export interface UdpListener {
+  port: number;
+  /** Interfaces the multicast group was joined on. */
+  joined: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Binds the CoIoT port (address reuse, so HA or another listener on the same host keeps working) and joins the
+ * multicast group on the chosen interface, or on every interface, failing only if every join failed.
+ */
+export async function startUdpListener(options: UdpListenerOptions): Promise<UdpListener> {
+  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  socket.on('message', (bytes, remote) => options.onDatagram(bytes, `${remote.address}:${remote.port}`));
+  socket.on('error', (error) => options.log.error('CoIoT socket error', { error: error.message }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(options.port, options.host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  const joined = options.group ? joinGroup(socket, options.group, options.interfaceAddress, options.log) : [];
+  const port = socket.address().port;
+  options.log.info('CoIoT listening', { address: options.host, port, multicast: options.group, joined });
+  return {
+    port,
+    joined,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}
+
+function joinGroup(
+  socket: dgram.Socket,
+  group: string,
+  interfaceAddress: string | null,
+  log: Logger,
+): string[] {
+  const candidates = interfaceAddress ? [interfaceAddress] : lanAddresses();
+  const joined: string[] = [];
+  const failures: string[] = [];
+  for (const address of candidates.length > 0 ? candidates : [undefined]) {
+    try {
+      socket.addMembership(group, address);
+      joined.push(address ?? 'default');
+    } catch (error) {
+      failures.push(`${address ?? 'default'}: ${(error as Error).message}`);
+    }
+  }
+  if (joined.length === 0) {
+    log.warn('could not join the CoIoT multicast group; only unicast (coiot_peer) reports will arrive', {
+      group,
+      failures,
+    });
+  }
+  return joined;
+}
+
+function lanAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i !== undefined && i.family === 'IPv4' && !i.internal)
+    .map((i) => (i as { address: string }).address);
+}
