@@ -36,12 +36,28 @@ export async function fetchCitD(host: string, opts: FetchCitDOptions = {}): Prom
 
 async function fetchOverHttp(host: string, port: number, timeoutMs: number): Promise<SensorMap> {
   const authority = isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
-  const response = await fetch(`http://${authority}/cit/d`, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!response.ok) throw new DoorbellAgentError(`HTTP ${response.status}`);
-  const length = Number(response.headers.get('content-length') ?? 0);
-  if (length > MAX_HTTP_BODY) throw new InvalidDatagram(`/cit/d body of ${length} bytes`);
-  const body = Buffer.from(await response.arrayBuffer());
-  return sensorMapFromCitDText(body);
+  const response = await fetch(`http://${authority}/cit/d`, {
+    signal: AbortSignal.timeout(timeoutMs),
+    redirect: 'error',
+  });
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new DoorbellAgentError(`HTTP ${response.status}`);
+  }
+  return sensorMapFromCitDText(await readCapped(response, MAX_HTTP_BODY));
+}
+
+/** The body, refused as soon as it grows past `max` bytes, whatever Content-Length says. */
+async function readCapped(response: Response, max: number): Promise<Buffer> {
+  if (response.body === null) return Buffer.alloc(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    if (size > max) throw new InvalidDatagram(`/cit/d body larger than ${max} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** Token-less NON GET: Shelly firmware mishandles tokens (node-shellies, openHAB and shelly-iot all omit them). */

@@ -57,6 +57,26 @@ export function shellyIdFor(deviceType: string, id: string): string {
   return prefix === undefined ? `${deviceType.toLowerCase()}-${id}` : `${prefix}-${id.toUpperCase()}`;
 }
 
+/**
+ * Critical options coap-packet names. A publish carries none of them; Block1/Block2 in particular would mean the
+ * payload is only a fragment.
+ */
+const CRITICAL_NAMED = new Set([
+  'If-Match',
+  'Uri-Host',
+  'If-None-Match',
+  'Uri-Port',
+  'OSCORE',
+  'Uri-Query',
+  'Accept',
+  'Q-Block1',
+  'Block2',
+  'Block1',
+  'Q-Block2',
+  'Proxy-Uri',
+  'Proxy-Scheme',
+]);
+
 const DEVTYPE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
 const DEVID = /^[A-Za-z0-9]{1,32}$/;
 const VERSION = /^[0-9]{1,3}$/;
@@ -91,9 +111,9 @@ export function decodeCoiot(bytes: Uint8Array): CoiotMessage {
     else if (number === OPTION_GLOBAL_DEVID) devid = once(devid, value, 3332);
     else if (number === OPTION_STATUS_VALIDITY) validity = once(validity, value, 3412);
     else if (number === OPTION_STATUS_SERIAL) serial = once(serial, value, 3420);
-    else if (typeof number === 'number' && number % 2 === 1) {
-      // RFC 7252 §5.4.1: an unrecognised critical (odd) option means we must not process the message.
-      throw new InvalidDatagram(`unknown critical CoAP option ${number}`);
+    else if (typeof number === 'number' ? number % 2 === 1 : CRITICAL_NAMED.has(number)) {
+      // RFC 7252 §5.4.1: a critical (odd) option we do not act on means we must not process the message.
+      throw new InvalidDatagram(`unexpected critical CoAP option ${number}`);
     }
   }
 

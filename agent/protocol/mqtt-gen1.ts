@@ -92,10 +92,8 @@ function announce(topicId: string | undefined, payload: Buffer | string): MqttDe
   );
   if (!isRecord(json)) throw new InvalidDatagram(`${where}: not a JSON object`);
   if (typeof json.id !== 'string') throw new InvalidDatagram(`${where}: no "id"`);
-  const id = checkId(json.id);
-  if (topicId !== undefined && topicId !== id)
-    throw new InvalidDatagram(`${where}: announces a different id ${id}`);
-  const result: Gen1Announce = { id };
+  // Not compared with the topic's id: whether `id` follows a custom `mqtt_id` is unconfirmed.
+  const result: Gen1Announce = { id: checkId(json.id) };
   const model = optionalString(json.model, 'model', where);
   const mac = optionalString(json.mac, 'mac', where);
   const ip = optionalString(json.ip, 'ip', where);

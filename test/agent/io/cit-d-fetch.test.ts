@@ -104,18 +104,27 @@ describe('fetchCitD', () => {
     expect(coap.seen).toEqual([{ code: '0.01', confirmable: false, token: Buffer.alloc(0), path: 'cit/d' }]);
   });
 
-  it('falls back to CoAP when HTTP answers 404 or junk, and skips stray datagrams', async () => {
+  it('falls back to CoAP when HTTP answers 404, junk, an oversize body or a redirect; skips stray datagrams', async () => {
     const notFound = await httpServer((_req, res) => {
       res.statusCode = 404;
       res.end();
     });
     const junk = await httpServer((_req, res) => res.end('<html>'));
+    const huge = await httpServer((_req, res) => {
+      for (let i = 0; i < 20; i++) res.write(' '.repeat(10_000)); // chunked, no Content-Length
+      res.end(CIT_D);
+    });
+    const redirect = await httpServer((_req, res) => {
+      res.writeHead(302, { location: `http://127.0.0.1:${notFound}/cit/d` });
+      res.end();
+    });
     const coap = await coapServer('junk-then-cit-d');
-    for (const httpPort of [notFound, junk]) {
+    for (const httpPort of [notFound, junk, huge, redirect]) {
       expect(await fetchCitD('127.0.0.1', { httpPort, coapPort: coap.port, timeoutMs: 1000 })).toEqual(
         SHUNI1_SENSORS,
       );
     }
+    expect(coap.seen).toHaveLength(4); // every one of them needed the CoAP fallback
   });
 
   it('falls back to CoAP when HTTP hangs past the timeout', async () => {

@@ -159,6 +159,11 @@ describe('malformed datagrams throw InvalidDatagram', () => {
       /critical CoAP option 3333/,
     ],
     [
+      'a Block2 fragment',
+      opts([devid, { name: 'Block2', value: Buffer.from([0x08]) }]),
+      /critical CoAP option Block2/,
+    ],
+    [
       'request code',
       generate({ code: 'GET', messageId: 1, options: [devid], payload: Buffer.from(IDLE_G) }),
       /0\.01/,
