@@ -80,3 +80,34 @@ function leafKind(type: string, element: AnySchema | undefined): LeafKind | unde
   if (type === 'array' && element && def(element).type === 'string') return 'list';
   return undefined;
 }
+
+/** The keys the schema accepts in the mapping at `path` (list indices step into the list's items). */
+export function knownKeys(path: readonly PropertyKey[]): string[] {
+  let node: AnySchema | undefined = configSchema;
+  for (const segment of [...path, undefined]) {
+    for (;;) {
+      if (node === undefined) return [];
+      const d = def(node);
+      if (d.type === 'default' || d.type === 'prefault' || d.type === 'nullable' || d.type === 'optional') {
+        node = d.innerType;
+      } else if (d.type === 'pipe') node = d.in as AnySchema;
+      else break;
+    }
+    const d = def(node);
+    if (d.type === 'union') {
+      const keys = (d.options as AnySchema[]).flatMap((option) => shapeKeys(option));
+      if (segment === undefined) return [...new Set(keys)];
+      return [];
+    }
+    if (segment === undefined) return shapeKeys(node);
+    if (d.type === 'array' && typeof segment === 'number') node = d.element;
+    else if (d.type === 'object')
+      node = (node as unknown as { shape: Record<string, AnySchema> }).shape[String(segment)];
+    else return [];
+  }
+  return [];
+}
+
+function shapeKeys(schema: AnySchema): string[] {
+  return def(schema).type === 'object' ? Object.keys((schema as unknown as { shape: object }).shape) : [];
+}

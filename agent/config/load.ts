@@ -3,8 +3,10 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { applyEnvOverrides, type EnvOverride } from './env.ts';
+import { knownKeys } from './keys.ts';
 import { type Config, configSchema } from './schema.ts';
-import { locate } from './yaml-position.ts';
+import { unknownKey, unknownKeys } from './unknown-keys.ts';
+import { locate, type Position } from './yaml-position.ts';
 
 export const DEFAULT_CONFIG_FILE = 'doorbell-agent.yaml';
 
@@ -36,15 +38,14 @@ export function loadConfig(
   }
   const { value, overrides } = applyEnvOverrides(doc.toJS(), env);
   const parsed = configSchema.safeParse(value);
-  const problems = parsed.success ? [] : parsed.error.issues.flatMap((issue) => explain(issue));
-  const where = (path: readonly PropertyKey[]) => {
+  const problems = parsed.success ? [] : [...unknownKeys(value), ...parsed.error.issues.flatMap(explain)];
+  const where = (path: readonly PropertyKey[]): { text: string; at: Position | null } => {
     const byEnv = overrideFor(overrides, path);
-    if (byEnv) return `$${byEnv.name}`;
-    const { line, col } = locate(doc, lines, path);
-    return `${file}:${line}:${col}`;
+    if (byEnv) return { text: `$${byEnv.name}`, at: null };
+    const at = locate(doc, lines, path);
+    return { text: `${file}:${at.line}:${at.col}`, at };
   };
-  const messages = problems.map((p) => `${where(p.path)} ${keyPath(p.path)}: ${p.message}`);
-  if (!parsed.success) throw new ConfigError(file, messages);
+  if (!parsed.success) throw new ConfigError(file, describeAll(problems, where));
 
   const config = parsed.data;
   if (config.mqtt.password_file !== null) {
@@ -53,7 +54,7 @@ export function loadConfig(
     } catch (error) {
       const path = ['mqtt', 'password_file'];
       throw new ConfigError(file, [
-        `${where(path)} ${keyPath(path)}: cannot read the password file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        `${where(path).text} ${keyPath(path)}: cannot read the password file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
       ]);
     }
   }
@@ -78,7 +79,8 @@ interface Problem {
 /** One problem per offending key; zod's wording is made shorter where it reads badly in a config file. */
 function explain(issue: z.core.$ZodIssue): Problem[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ path: [...issue.path, key], message: 'unknown key' }));
+    const known = knownKeys(issue.path);
+    return issue.keys.map((key) => unknownKey([...issue.path, key], known));
   }
   if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) {
     return [{ path: issue.path, message: `required (${issue.expected})` }];
@@ -90,6 +92,22 @@ function explain(issue: z.core.$ZodIssue): Problem[] {
       return [{ path: issue.path, message: `must be one of ${options.join(', ')}` }];
   }
   return [{ path: issue.path, message: issue.message }];
+}
+
+/** One line per problem, duplicates dropped, in file order; problems from the environment come last. */
+function describeAll(
+  problems: Problem[],
+  where: (path: readonly PropertyKey[]) => { text: string; at: Position | null },
+): string[] {
+  const located = problems.map((p) => ({
+    ...where(p.path),
+    line: `${where(p.path).text} ${keyPath(p.path)}: ${p.message}`,
+  }));
+  const rank = (p: { at: Position | null }) => (p.at ? p.at.line * 1e6 + p.at.col : Number.MAX_SAFE_INTEGER);
+  const sorted = located
+    .map((p, index) => ({ ...p, index }))
+    .sort((a, b) => rank(a) - rank(b) || a.index - b.index);
+  return [...new Set(sorted.map((p) => p.line))];
 }
 
 function keyPath(path: readonly PropertyKey[]): string {

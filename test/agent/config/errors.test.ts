@@ -34,7 +34,21 @@ describe('configuration errors name file, line, column and key', () => {
 
   it('reports a misspelt key as unknown, at the misspelt key', () => {
     const file = yamlFile('homeassistant:\n  enabled: true\n  discovery_prefx: ha\n');
-    expect(problemsOf(file)).toEqual([`${file}:3:3 homeassistant.discovery_prefx: unknown key`]);
+    expect(problemsOf(file)).toEqual([
+      `${file}:3:3 homeassistant.discovery_prefx: unknown key (did you mean discovery_prefix?)`,
+    ]);
+  });
+
+  it('suggests the nearest key inside list items and chime settings, and nothing for a stranger', () => {
+    const file = yamlFile(
+      'devices:\n  - id: shellyuni-98CDAC25ABCD\n    nmae: Front\n    chime: { mode: electronic, duraton_s: 5 }\nweather: sunny\n',
+    );
+    expect(problemsOf(file)).toEqual([
+      `${file}:3:5 devices.0.nmae: unknown key (did you mean name?)`,
+      `${file}:4:5 devices.0.chime.duration_s: required (number)`,
+      `${file}:4:32 devices.0.chime.duraton_s: unknown key (did you mean duration_s?)`,
+      `${file}:5:1 weather: unknown key`,
+    ]);
   });
 
   it('reports a missing required key at its parent', () => {
