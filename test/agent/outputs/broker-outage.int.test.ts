@@ -10,14 +10,14 @@ describe('MqttPublisher across a broker restart', () => {
   it('gets a ring published during the outage acknowledged by the restarted broker, and restores birth and discovery', async () => {
     const broker = await startMosquitto();
     const config = configSchema.parse({ devices: [{ id: 'shellyuni-98CDAC25ABCD' }] });
-    const errors: unknown[] = [];
+    const errors: string[] = [];
     const publisher = new MqttPublisher({
       url: broker.url,
       mqtt: config.mqtt,
       homeassistant: config.homeassistant,
       devices: config.devices,
       version: '0.1.0',
-      onError: (error) => errors.push(error),
+      onError: (error, context) => errors.push(`${context}: ${String(error)}`),
     });
     try {
       await publisher.start();
@@ -58,6 +58,7 @@ describe('MqttPublisher across a broker restart', () => {
       await publisher.stop();
       await broker.stop();
     }
-    expect(errors.every((e) => /ECONNREFUSED|ECONNRESET|closed|Connection/i.test(String(e)))).toBe(true);
+    // Socket errors while the broker is gone are expected; a failed birth, announce or handler is not.
+    expect(errors.filter((e) => !e.startsWith('mqtt connection: '))).toEqual([]);
   });
 });
