@@ -101,6 +101,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       onError: (error, context) => log.error('MQTT', { context, error: String(error) }),
     });
     await publisher.start();
+    // A ring is one small packet: send it now rather than wait for Nagle to batch it with the next one.
+    const noDelay = () =>
+      (publisher.client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+    noDelay();
+    publisher.client.on('connect', noDelay);
     stoppers.unshift(() => publisher.stop());
     log.info('MQTT connected', { url: redactUrl(brokerUrl) });
 

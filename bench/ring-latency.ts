@@ -1,0 +1,158 @@
+/**
+ * End to end on loopback: 1,000 emulated Unis send CoIoT reports every 15 s over real UDP to the agent (a child
+ * process, as users run it), presses ring through a real mosquitto, and a subscriber times each ring from the
+ * moment the rising-edge datagram left the emulator. Prints ring latency p50/p99 and the agent's RSS.
+ * Usage: npx tsx bench/ring-latency.ts [seconds=60] [devices=1000] [presses-per-second=5]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAsync } from 'mqtt';
+import { stringify } from 'yaml';
+import { encodeStatus, shuniValues } from '../simulator/emulator/coiot-encode.ts';
+import { startMosquitto } from '../test/helpers/mosquitto.ts';
+import { freeUdpPort, udpSender } from '../test/helpers/udp.ts';
+
+const seconds = Number(process.argv[2] ?? 60);
+const devices = Number(process.argv[3] ?? 1000);
+const pressesPerSecond = Number(process.argv[4] ?? 5);
+const macOf = (i: number) => `98CDAC${i.toString(16).toUpperCase().padStart(6, '0')}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+
+async function main() {
+  const broker = await startMosquitto();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const coiotPort = await freeUdpPort();
+  const configFile = join(dir, 'agent.yaml');
+  writeFileSync(
+    configFile,
+    stringify({
+      mqtt: { url: broker.url, base_topic: 'bench' },
+      coiot: { listen: '127.0.0.1', port: coiotPort, multicast: false },
+      store: { path: join(dir, 'state.sqlite') },
+      log: { level: 'warn' },
+      devices: Array.from({ length: devices }, (_, i) => ({
+        id: `shellyuni-${macOf(i)}`,
+        chime: { mode: 'mechanical' },
+      })),
+    }),
+  );
+  const agent = spawn(process.execPath, ['bin/doorbell-agent.js', 'run', '--config', configFile], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const subscriber = await connectAsync(broker.url);
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  subscriber.on('message', (topic) => {
+    const device = topic.split('/')[1] as string;
+    const start = sentAt.get(device);
+    if (start !== undefined) {
+      latencies.push(Number(process.hrtime.bigint()) / 1e6 - start);
+      sentAt.delete(device);
+    }
+  });
+  await subscriber.subscribeAsync('bench/+/ring', { qos: 1 });
+  const ready = await connectAsync(broker.url);
+  await new Promise<void>((resolve) => {
+    ready.on('message', (_t, payload) => payload.toString() === 'online' && resolve());
+    void ready.subscribeAsync('bench/agent/status');
+  });
+  await ready.endAsync();
+
+  const sender = await udpSender();
+  const state = Array.from({ length: devices }, () => ({
+    serial: 1,
+    mid: 0,
+    count: 0,
+    level: false,
+    lastPressMs: 0,
+  }));
+  const idle = { level: false, event: '', count: 0 };
+  const send = (i: number, event = '') => {
+    const s = state[i] as (typeof state)[number];
+    const bytes = encodeStatus({
+      deviceType: 'SHUNI-1',
+      mac: macOf(i),
+      messageId: s.mid++,
+      serial: s.serial,
+      values: shuniValues({ inputs: [{ level: s.level, event, count: s.count }, idle] }),
+    });
+    return sender.send(bytes, coiotPort);
+  };
+  for (let i = 0; i < devices; i++) await send(i); // first contact: baselines
+  await sleep(1_000);
+
+  const cpuStart = cpuSeconds(agent.pid as number);
+  const started = Date.now();
+  const periodMs = 15_000;
+  let nextPeriodic = 0;
+  let nextPress = 0;
+  let presses = 0;
+  let maxRss = 0;
+  while (Date.now() - started < seconds * 1000) {
+    const elapsed = Date.now() - started;
+    // Periodic reports spread evenly over the 15 s period.
+    const dueReports = Math.floor((elapsed / periodMs) * devices);
+    for (; nextPeriodic < dueReports; nextPeriodic++) await send(nextPeriodic % devices);
+    if (elapsed >= nextPress) {
+      nextPress += 1000 / pressesPerSecond;
+      // A device pressed again within its settle window would be the same press by design: pick a rested one.
+      const i = Math.floor(Math.random() * devices);
+      const s = state[i] as (typeof state)[number];
+      if (!s.level && Date.now() - s.lastPressMs > 3_000) {
+        s.lastPressMs = Date.now();
+        s.level = true;
+        s.serial = (s.serial % 65_535) + 1;
+        sentAt.set(`shellyuni-${macOf(i)}`, Number(process.hrtime.bigint()) / 1e6);
+        await send(i);
+        presses++;
+        setTimeout(() => {
+          s.level = false;
+          s.count = (s.count + 1) % 65_536;
+          s.serial = (s.serial % 65_535) + 1;
+          void send(i, 'S');
+        }, 200);
+      }
+    }
+    maxRss = Math.max(maxRss, rssMb(agent.pid as number));
+    await sleep(5);
+  }
+  await sleep(1_500);
+  const cpu = cpuSeconds(agent.pid as number) - cpuStart;
+  const rss = rssMb(agent.pid as number);
+  agent.kill('SIGTERM');
+  await new Promise((r) => agent.once('exit', r));
+  await sender.close();
+  await subscriber.endAsync();
+  await broker.stop();
+
+  const sorted = [...latencies].sort((a, b) => a - b);
+  console.log(
+    `devices ${devices}, ${seconds} s, periodic every 15 s, presses sent ${presses}, rings received ${latencies.length}`,
+  );
+  console.log(
+    `ring latency (UDP send -> MQTT receive via mosquitto): p50 ${percentile(sorted, 0.5).toFixed(2)} ms, p99 ${percentile(sorted, 0.99).toFixed(2)} ms, max ${sorted.at(-1)?.toFixed(2)} ms`,
+  );
+  console.log(
+    `agent CPU ${((cpu / seconds) * 100).toFixed(1)} % of one core; RSS now ${rss.toFixed(1)} MB, max ${maxRss.toFixed(1)} MB`,
+  );
+  console.log(
+    `targets: p99 <= 5 ms added (ratio ${(percentile(sorted, 0.99) / 5).toFixed(2)}), RSS <= 80 MB (ratio ${(maxRss / 80).toFixed(2)})`,
+  );
+}
+
+await main();
