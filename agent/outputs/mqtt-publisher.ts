@@ -82,9 +82,9 @@ export class MqttPublisher {
         if (!retained && payload.toString().trim() === ONLINE) this.scheduleAnnounce();
       });
     }
-    await this.onConnected();
+    await this.onConnected(client);
     client.on('connect', () => {
-      this.onConnected().catch((error) => this.report(error, 'birth and discovery after reconnect'));
+      this.onConnected(client).catch((error) => this.report(error, 'birth and discovery after reconnect'));
     });
   }
 
@@ -121,6 +121,10 @@ export class MqttPublisher {
 
   /** Publishes (retained) the discovery config of the agent and of every configured doorbell. */
   async announce(): Promise<void> {
+    await this.announceOn(this.client);
+  }
+
+  private async announceOn(client: MqttClient): Promise<void> {
     if (!this.opts.homeassistant.enabled) return;
     const messages = [
       buildAgentDiscovery(this.discovery),
@@ -128,7 +132,7 @@ export class MqttPublisher {
     ];
     await Promise.all(
       messages.map(({ topic, payload }) =>
-        this.client.publishAsync(topic, JSON.stringify(payload), { qos: 1, retain: true }),
+        client.publishAsync(topic, JSON.stringify(payload), { qos: 1, retain: true }),
       ),
     );
   }
@@ -154,16 +158,17 @@ export class MqttPublisher {
     }
   }
 
-  private async onConnected(): Promise<void> {
-    await this.client.publishAsync(this.statusTopic, ONLINE, { qos: 1, retain: true });
-    await this.announce();
+  private async onConnected(client: MqttClient): Promise<void> {
+    await client.publishAsync(this.statusTopic, ONLINE, { qos: 1, retain: true });
+    await this.announceOn(client);
   }
 
   private scheduleAnnounce(): void {
     const delay = (this.opts.announceDelayMs ?? (() => Math.random() * 2000))();
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (this.mqttClient) this.announce().catch((error) => this.report(error, 'discovery after HA birth'));
+      const client = this.mqttClient;
+      if (client) this.announceOn(client).catch((error) => this.report(error, 'discovery after HA birth'));
     }, delay);
     this.timers.add(timer);
   }
