@@ -34,8 +34,11 @@ function describe(schema: AnySchema): string | undefined {
   return (schema as { description?: string }).description;
 }
 
-/** Walks `configSchema`; `devices` (a list of objects) is left to the file. */
-export function configLeaves(): ConfigLeaf[] {
+/**
+ * Walks `configSchema`. By default only keys that an environment variable can set; with `lists`, also the keys
+ * of list items (`devices[].chime.mode`), for the reference documentation.
+ */
+export function configLeaves(options: { lists?: boolean } = {}): ConfigLeaf[] {
   const leaves: ConfigLeaf[] = [];
   const visit = (schema: AnySchema, path: string[]) => {
     let node = schema;
@@ -48,8 +51,9 @@ export function configLeaves(): ConfigLeaf[] {
         const value = d.defaultValue;
         defaultValue ??= typeof value === 'function' ? value() : value;
       } else if (d.type === 'nullable') nullable = true;
+      else if (d.type === 'pipe') node = d.in as AnySchema;
       else if (d.type !== 'optional') break;
-      node = d.innerType as AnySchema;
+      if (d.type !== 'pipe') node = d.innerType as AnySchema;
       description ??= describe(node);
     }
     const d = def(node);
@@ -58,8 +62,17 @@ export function configLeaves(): ConfigLeaf[] {
       for (const [key, child] of Object.entries(shape)) visit(child, [...path, key]);
       return;
     }
+    if (options.lists && d.type === 'union') {
+      for (const option of d.options as AnySchema[]) visit(option, path);
+      return;
+    }
+    if (options.lists && d.type === 'array' && d.element && def(d.element).type !== 'string') {
+      visit(d.element, [...path.slice(0, -1), `${path[path.length - 1]}[]`]);
+      return;
+    }
     const kind = leafKind(d.type, d.element);
-    if (kind === undefined) return;
+    const key = path.join('.');
+    if (kind === undefined || leaves.some((leaf) => leaf.path.join('.') === key)) return;
     leaves.push({
       path,
       kind,
@@ -74,7 +87,7 @@ export function configLeaves(): ConfigLeaf[] {
 }
 
 function leafKind(type: string, element: AnySchema | undefined): LeafKind | undefined {
-  if (type === 'string' || type === 'enum') return 'string';
+  if (type === 'string' || type === 'enum' || type === 'literal') return 'string';
   if (type === 'number') return 'number';
   if (type === 'boolean') return 'boolean';
   if (type === 'array' && element && def(element).type === 'string') return 'list';

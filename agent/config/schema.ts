@@ -161,19 +161,29 @@ const detectorSchema = z
   .prefault({})
   .describe('Press detection tuning; the defaults suit real devices.');
 
+const CHIME_MODE_DOC =
+  '`mechanical` (default: the contact closes while the button is held) or `electronic` (the doorbell holds ' +
+  'the contact for a fixed `duration_s` per press; a second press inside the hold cannot be seen).';
+
 const mechanicalChime = z.strictObject({
-  mode: z.literal('mechanical').describe('Contact closes while the button is held.'),
+  mode: z.literal('mechanical').describe(CHIME_MODE_DOC),
   settle_s: z
     .number()
     .min(0)
     .max(60)
     .default(1.0)
-    .describe('Edges within this time after a press are the same press (contact bounce, repeated taps).'),
+    .describe(
+      'Mechanical only: edges within this time after a press are the same press (bounce, repeated taps).',
+    ),
 });
 
 const electronicChime = z.strictObject({
-  mode: z.literal('electronic').describe('The doorbell holds the contact for a fixed time per press.'),
-  duration_s: z.number().min(1).max(60).describe('How long the doorbell holds the contact (required).'),
+  mode: z.literal('electronic').describe(CHIME_MODE_DOC),
+  duration_s: z
+    .number()
+    .min(1)
+    .max(60)
+    .describe('Electronic only, required: how long the doorbell holds the contact per press, 1–60 s.'),
 });
 
 const chimeSchema = z
@@ -199,10 +209,16 @@ const deviceSchema = z
         'must be a Shelly device id such as shellyuni-98CDAC25ABCD (letters, digits, - and _)',
       )
       .describe(
-        'Shelly device id, as in its MQTT topics: `shellyuni-98CDAC25ABCD`, `shellyplusuni-e465b847ca44`.',
+        'Required. Shelly device id, as in its topics: `shellyuni-98CDAC25ABCD`, `shellyplusuni-e465b847ca44`.',
       ),
     name: z.string().min(1).optional().describe('Name shown in Home Assistant. Default: the id.'),
-    input: z.number().int().min(0).max(3).default(0).describe('Input the doorbell is wired to.'),
+    input: z
+      .number()
+      .int()
+      .min(0)
+      .max(3)
+      .default(0)
+      .describe('Input the doorbell is wired to; each (id, input) may be configured once.'),
     gen: z
       .enum(['gen1', 'gen2'])
       .optional()

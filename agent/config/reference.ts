@@ -1,0 +1,19 @@
+import { configLeaves } from './keys.ts';
+
+/** The configuration reference as a Markdown table, generated from the schema so the README cannot drift. */
+export function configReferenceMarkdown(): string {
+  const rows = configLeaves({ lists: true }).map((leaf) => {
+    const inList = leaf.path.some((segment) => segment.endsWith('[]'));
+    const env = inList ? '' : `\`${leaf.env}\``;
+    return `| \`${leaf.path.join('.')}\` | ${formatDefault(leaf.default)} | ${escapePipes(leaf.description)} | ${env} |`;
+  });
+  return ['| Key | Default | Meaning | Environment |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+function formatDefault(value: unknown): string {
+  return value === undefined ? '—' : `\`${JSON.stringify(value)}\``;
+}
+
+function escapePipes(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
