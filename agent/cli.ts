@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './commands/context.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
+import { wiringCommand } from './commands/wiring.ts';
 import { DoorbellAgentError } from './errors.ts';
 
 /** Builds the program; every subcommand lives in `commands/` and reports its exit code through the context. */
@@ -15,7 +16,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
-  for (const make of [runCommand, replayCommand]) program.addCommand(make(ctx).exitOverride());
+  for (const make of [runCommand, replayCommand, wiringCommand]) program.addCommand(make(ctx).exitOverride());
   return program;
 }
 

@@ -17,7 +17,7 @@ export function parseInstallationText(text: string, file: string, parts: Parts):
     throw new ConfigError(
       file,
       doc.errors.map(
-        (e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: YAML syntax: ${e.message.split('\n')[0]}`,
+        (e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: YAML syntax: ${e.message.split('\n')[0]}`,
       ),
     );
   }

@@ -39,7 +39,15 @@ export class SpiceEngine {
 
   private async runNow(netlist: string): Promise<Waveforms> {
     this.sim.setNetList(netlist);
-    const result = await this.sim.runSim();
+    // eecircuit-engine echoes ngspice's stderr through console.error; we read it back with getError() instead.
+    const consoleError = console.error;
+    console.error = () => {};
+    let result: Awaited<ReturnType<Simulation['runSim']>>;
+    try {
+      result = await this.sim.runSim();
+    } finally {
+      console.error = consoleError;
+    }
     const problem = findSpiceProblem(this.sim.getError(), netlist);
     if (problem) throw problem;
     if (result.dataType !== 'real' || !result.data.some((d) => d.type === 'time')) {

@@ -1,0 +1,64 @@
+import { writeFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import { checkWiring } from '../../simulator/circuit/check-wiring.ts';
+import type { SweepProgress } from '../../simulator/circuit/sweep.ts';
+import { renderPressPlot } from '../../simulator/report/svg-plot.ts';
+import { formatTextReport } from '../../simulator/report/text-report.ts';
+import { toJsonReport } from '../../simulator/report/wiring-result.ts';
+import type { CommandContext } from './context.ts';
+
+const PROGRESS_AFTER_MS = 1000;
+const BAR_WIDTH = 24;
+
+export function wiringCommand(ctx: CommandContext): Command {
+  const output = {
+    writeOut: (s: string) => ctx.stdout.write(s),
+    writeErr: (s: string) => ctx.stderr.write(s),
+  };
+  const check = new Command('check')
+    .description(
+      'Simulate an installation (YAML) with ngspice across supply tolerance, mains frequency and battery life;\n' +
+        'exit 0 pass, 1 warn, 2 fail.',
+    )
+    .argument('<file>', 'installation file, e.g. circuits/examples/seed-final-12vac.yaml')
+    .option('--json', 'print the report as JSON')
+    .option('--plot <svg>', 'write the press waveforms at the nominal point as an SVG')
+    .configureOutput(output)
+    .exitOverride()
+    .action(async (file: string, opts: { json?: boolean; plot?: string }) => {
+      const progress = progressBar(ctx.stderr);
+      const result = await checkWiring(file, { onProgress: progress.update });
+      progress.end();
+      ctx.stdout.write(
+        opts.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : formatTextReport(result),
+      );
+      if (opts.plot) {
+        const title = `${file}: press at ${result.nominal.vac} VAC ${result.nominal.hz} Hz`;
+        await writeFile(opts.plot, renderPressPlot(result.nominalScenario, title));
+      }
+      ctx.exitCode = result.exitCode;
+    });
+  return new Command('wiring')
+    .description('Check doorbell → relay → Uni wiring with a SPICE model before installing it.')
+    .configureOutput(output)
+    .addCommand(check);
+}
+
+/** A bar on stderr, shown only once a sweep has run for more than a second. */
+function progressBar(stderr: NodeJS.WritableStream) {
+  const started = Date.now();
+  let shown = false;
+  return {
+    update({ done, total }: SweepProgress) {
+      if (Date.now() - started < PROGRESS_AFTER_MS) return;
+      shown = true;
+      const filled = Math.round((done / total) * BAR_WIDTH);
+      stderr.write(
+        `\rwiring check: [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${done}/${total} points`,
+      );
+    },
+    end() {
+      if (shown) stderr.write('\n');
+    },
+  };
+}

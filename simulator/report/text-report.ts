@@ -1,0 +1,69 @@
+import { describePoint } from '../circuit/verdicts.ts';
+import type { WiringCheckResult } from './wiring-result.ts';
+
+const LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const;
+
+/** The report for people: one line per check, the verdict, and what it rests on. */
+export function formatTextReport(result: WiringCheckResult): string {
+  const { inst } = result;
+  const lines = [
+    `wiring check: ${result.file}`,
+    `installation: ${describeInstallation(result)}`,
+    `swept: ${result.points.map((p) => describePoint(p, inst)).join('; ')}`,
+    `       (${result.points.length} points, ${result.spiceRuns} ngspice runs, ${result.elapsedS.toFixed(1)} s)`,
+    '',
+  ];
+  const idWidth = Math.max(...result.checks.map((c) => c.id.length));
+  for (const c of result.checks) {
+    const margin =
+      c.margin === null
+        ? ''
+        : `${c.margin >= 0 ? '+' : ''}${c.margin.toFixed(c.unit === 's' ? 3 : 2)} ${c.unit}`;
+    lines.push(`  ${LABEL[c.verdict]}  ${c.id.padEnd(idWidth)}  ${margin.padStart(9)}  ${c.reason}`);
+  }
+  lines.push('', `result: ${LABEL[result.verdict]} (exit ${result.exitCode})`);
+  const resting = result.checks.filter((c) => c.verdict !== 'pass' || c.basis.includes('assumed'));
+  for (const c of resting) lines.push(`  ${c.id} rests on: ${c.basis}`);
+  lines.push(
+    `assumed parameters (circuits/parts.yaml, assumed: true): ${result.assumed.length}`,
+    ...wrap(result.assumed.join(', '), 110).map((l) => `  ${l}`),
+  );
+  if (result.nominalReports.length > 0) {
+    lines.push('', `Uni reports at ${describePoint(result.nominal, inst)} (t s, input, event, event_cnt):`);
+    for (const r of result.nominalReports) {
+      lines.push(
+        `  ${r.t.toFixed(3).padStart(7)}  ${r.level}  ${(r.event || '""').padEnd(2)}  ${r.eventCount}`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function describeInstallation({ inst }: WiringCheckResult): string {
+  const loop =
+    inst.loop.source === 'ac'
+      ? 'AC through the contact into IN_1'
+      : `${inst.loop.battery.cells} × ${inst.loop.battery.chemistry} cell through the contact into IN_1`;
+  return [
+    `${inst.supply.vac} VAC ${inst.supply.hz.join('/')} Hz`,
+    `doorbell ${inst.doorbell.standbyOhm} Ω standby`,
+    `${inst.chime.mode} chime ${inst.chime.durationS} s`,
+    inst.powerKit ? 'power kit' : 'no power kit',
+    `${inst.relay.coilVac} VAC relay`,
+    loop,
+    `Uni ${inst.uni.model}`,
+  ].join(', ');
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line.length + word.length + 1 > width && line) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}

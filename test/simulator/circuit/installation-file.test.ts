@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../agent/errors.ts';
+import { parseInstallationText } from '../../../simulator/circuit/installation-file.ts';
+import { loadParts } from '../../../simulator/circuit/parts.ts';
+
+const GOOD = `supply: { vac: 12, hz: 50 }
+doorbell: { model: db1 }
+chime: { mode: electronic, duration_s: 2 }
+power_kit: true
+relay: { part: rs-0376830 }
+loop:
+  source: battery
+  battery: { chemistry: alkaline, cells: 1, state: fresh }
+uni: { model: gen1 }
+`;
+
+async function problemsOf(text: string): Promise<string[]> {
+  try {
+    parseInstallationText(text, 'home.yaml', await loadParts());
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('installation file', () => {
+  it('accepts the seed installation and defaults hz to unknown', async () => {
+    expect(await problemsOf(GOOD)).toEqual([]);
+    const file = parseInstallationText(GOOD.replace('hz: 50', 'hz: unknown'), 'home.yaml', await loadParts());
+    expect(file.supply.hz).toBe('unknown');
+  });
+
+  it('names file, line, key and the allowed values', async () => {
+    const problems = await problemsOf(GOOD.replace('chemistry: alkaline', 'chemistry: zinc'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^home\.yaml:8: loop\.battery\.chemistry: /);
+    expect(problems[0]).toMatch(/alkaline.*lithium_fes2.*nimh/);
+  });
+
+  it('reports every problem, including unknown keys and a missing one', async () => {
+    const text = GOOD.replace('uni: { model: gen1 }', 'uni: { model: gen3 }').replace(
+      'power_kit: true',
+      'powerkit: true',
+    );
+    const problems = await problemsOf(text);
+    expect(problems.some((p) => /home\.yaml:9: uni\.model: .*gen1.*plus/.test(p))).toBe(true);
+    expect(problems.some((p) => /power_kit/.test(p))).toBe(true);
+    expect(problems.some((p) => /powerkit/.test(p))).toBe(true);
+  });
+
+  it('asks an electronic chime for its duration', async () => {
+    const problems = await problemsOf(
+      GOOD.replace('chime: { mode: electronic, duration_s: 2 }', 'chime: { mode: electronic }'),
+    );
+    expect(problems[0]).toMatch(/home\.yaml:3: chime\.duration_s: electronic chime needs duration_s/);
+  });
+
+  it('reports YAML syntax errors with their line', async () => {
+    const problems = await problemsOf(GOOD.replace('power_kit: true', 'power_kit: [true'));
+    expect(problems[0]).toMatch(/^home\.yaml:\d+: YAML syntax/);
+  });
+});
