@@ -95,13 +95,24 @@ export class MqttPublisher {
   async subscribe(filters: string | string[], handler: MessageHandler): Promise<() => Promise<void>> {
     const list = Array.isArray(filters) ? filters : [filters];
     const route: Route = { filters: list, handler };
+    const client = this.client;
     this.routes.push(route);
-    await this.client.subscribeAsync(list, { qos: 1 });
+    const remove = () => {
+      const index = this.routes.indexOf(route);
+      if (index >= 0) this.routes.splice(index, 1);
+    };
+    try {
+      await client.subscribeAsync(list, { qos: 1 });
+    } catch (error) {
+      remove();
+      throw error;
+    }
     return async () => {
-      this.routes.splice(this.routes.indexOf(route), 1);
+      remove();
       const stillUsed = new Set(this.routes.flatMap((r) => r.filters));
       const unused = list.filter((f) => !stillUsed.has(f));
-      if (unused.length > 0 && this.client.connected) await this.client.unsubscribeAsync(unused);
+      if (unused.length > 0 && this.mqttClient === client && client.connected)
+        await client.unsubscribeAsync(unused);
     };
   }
 

@@ -267,5 +267,16 @@ describe('MqttPublisher against a real broker', () => {
 
     await unsubscribe();
     await other.publishAsync(`${base}/shellies/shellyuni-1/online`, '', { qos: 1, retain: true });
+
+    // After unsubscribing, the handler hears nothing: a marker published later arrives through another route.
+    let markerSeen: () => void = () => {};
+    const marker = new Promise<void>((resolve) => {
+      markerSeen = resolve;
+    });
+    await publisher.subscribe(`${base}/marker`, () => markerSeen());
+    await other.publishAsync(`${base}/shellies/shellyuni-1/input/0`, '0', { qos: 1 });
+    await other.publishAsync(`${base}/marker`, 'x', { qos: 1 });
+    await marker;
+    expect(got).toHaveLength(2);
   });
 });
