@@ -48,11 +48,15 @@ export function loadConfig(
   if (!parsed.success) throw new ConfigError(file, describeAll(problems, where));
 
   const config = parsed.data;
-  if (config.mqtt.password_file !== null) {
+  for (const [section, holder] of [
+    ['mqtt', config.mqtt],
+    ['embedded_broker', config.embedded_broker],
+  ] as const) {
+    if (holder.password_file === null) continue;
     try {
-      config.mqtt.password = readFileSync(config.mqtt.password_file, 'utf8').replace(/\r?\n$/, '');
+      holder.password = readFileSync(holder.password_file, 'utf8').replace(/\r?\n$/, '');
     } catch (error) {
-      const path = ['mqtt', 'password_file'];
+      const path = [section, 'password_file'];
       throw new ConfigError(file, [
         `${where(path).text} ${keyPath(path)}: cannot read the password file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
       ]);

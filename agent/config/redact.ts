@@ -6,6 +6,7 @@ export const REDACTED = '***';
 export function redactConfig(config: Config): Config {
   const copy = structuredClone(config);
   if (copy.mqtt.password !== null) copy.mqtt.password = REDACTED;
+  if (copy.embedded_broker.password !== null) copy.embedded_broker.password = REDACTED;
   if (copy.mqtt.url !== null) copy.mqtt.url = redactUrl(copy.mqtt.url);
   return copy;
 }

@@ -60,6 +60,23 @@ const embeddedBrokerSchema = z
   .strictObject({
     host: z.string().min(1).default('0.0.0.0').describe('Address the embedded broker listens on.'),
     port: z.number().int().min(0).max(65535).default(1883).describe('TCP port of the embedded broker.'),
+    username: nullableString(
+      'User name every client must give. Required (with a password) when `host` is not a loopback address.',
+    ),
+    password: nullableString(
+      'Password every client must give. Prefer `password_file` or DOORBELL_AGENT_EMBEDDED_BROKER_PASSWORD.',
+    ),
+    password_file: nullableString(
+      'File whose content (trailing newline removed) is the embedded broker password.',
+    ),
+    tls: z
+      .strictObject({
+        cert: nullableString('Server certificate (PEM). Set with `key` to serve MQTT over TLS (mqtts).'),
+        key: nullableString('Private key of `cert` (PEM).'),
+        ca: nullableString('CA (PEM) that client certificates must chain to; null = no client certificates.'),
+      })
+      .prefault({})
+      .describe('TLS for the embedded broker: with `cert` and `key` it speaks only MQTT over TLS.'),
   })
   .prefault({})
   .describe(
@@ -130,6 +147,67 @@ const storeSchema = z
   })
   .prefault({})
   .describe('Persistent state.');
+
+const outboxSchema = z
+  .strictObject({
+    max_entries: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .describe(
+        'Most rings and problems kept on disk while the broker does not acknowledge them; when full, the oldest problem (then the oldest ring) is dropped and counted.',
+      ),
+  })
+  .prefault({})
+  .describe('Persisted queue of rings and problems waiting for the broker (in the `store.path` database).');
+
+const securitySchema = z
+  .strictObject({
+    pin_addresses: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Accept CoIoT from a device only from its address (`devices[].address`, else learnt at first contact); others are dropped and raise a `spoofed` problem.',
+      ),
+    verify_http: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Check a learnt or changed address over HTTP (`GET /shelly` must report the MAC of the id) before trusting it for good.',
+      ),
+    discovery: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Discovery mode: learn (log and pin) CoIoT devices that are not in `devices`. Off: they are ignored and not remembered.',
+      ),
+    rate_per_source: z
+      .number()
+      .positive()
+      .default(20)
+      .describe('CoIoT datagrams per second accepted from one source address (token bucket).'),
+    burst_per_source: z
+      .number()
+      .min(1)
+      .default(60)
+      .describe('Burst of CoIoT datagrams accepted from one source address.'),
+    rate_unpinned: z
+      .number()
+      .positive()
+      .default(1_000)
+      .describe(
+        'CoIoT datagrams per second accepted from all addresses that are not a known device, together.',
+      ),
+    max_sources: z
+      .number()
+      .int()
+      .min(16)
+      .default(4_096)
+      .describe('Source addresses tracked by the rate limiter (least recently heard forgotten first).'),
+  })
+  .prefault({})
+  .describe('Defences against forged and flooded CoIoT (unauthenticated UDP).');
 
 const logSchema = z
   .strictObject({
@@ -273,6 +351,8 @@ export const configSchema = z
     coiot: coiotSchema,
     shelly_mqtt: shellyMqttSchema,
     store: storeSchema,
+    outbox: outboxSchema,
+    security: securitySchema,
     log: logSchema,
     detector: detectorSchema,
     devices: devicesSchema,
@@ -283,6 +363,21 @@ export const configSchema = z
         code: 'custom',
         path: ['mqtt', 'password_file'],
         message: 'set either mqtt.password or mqtt.password_file, not both',
+      });
+    }
+    const broker = config.embedded_broker;
+    if (broker.password !== null && broker.password_file !== null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['embedded_broker', 'password_file'],
+        message: 'set either embedded_broker.password or embedded_broker.password_file, not both',
+      });
+    }
+    if ((broker.tls.cert === null) !== (broker.tls.key === null)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['embedded_broker', 'tls', broker.tls.cert === null ? 'cert' : 'key'],
+        message: 'set both embedded_broker.tls.cert and embedded_broker.tls.key, or neither',
       });
     }
   })

@@ -1,4 +1,7 @@
-import { createServer } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, isIP, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
 
 export interface EmbeddedBroker {
@@ -13,9 +16,60 @@ export interface EmbeddedBroker {
  * agent directly. No persistence: retained discovery and status are re-published by the agent on every start.
  * Port 0 picks a free port.
  */
-export async function startEmbeddedBroker(options: { host: string; port: number }): Promise<EmbeddedBroker> {
+export interface EmbeddedBrokerOptions {
+  host: string;
+  port: number;
+  /** When set, every client must CONNECT with this user name and `password`. */
+  username?: string | null;
+  password?: string | null;
+  /** Server certificate and key (PEM files): the broker then speaks only MQTT over TLS. */
+  tls?: { cert: string | null; key: string | null; ca?: string | null };
+}
+
+/** Loopback-only listeners may run without credentials; anything reachable from the LAN may not. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+/** Why these options must not be started, or null (credentials are required beyond loopback). */
+export function embeddedBrokerProblem(options: EmbeddedBrokerOptions): string | null {
+  if (isLoopbackHost(options.host)) return null;
+  if (!options.username || !options.password)
+    return `embedded_broker listens on ${options.host}, beyond loopback: set embedded_broker.username and embedded_broker.password (or password_file), or host: 127.0.0.1`;
+  return null;
+}
+
+function sameSecret(given: Buffer | string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker();
-  const server = createServer(broker.handle);
+  const { username, password } = options;
+  if (username || password) {
+    broker.authenticate = (_client, user, pass, done) => {
+      const ok = sameSecret(user, username ?? '') && sameSecret(pass ?? undefined, password ?? '');
+      if (ok) done(null, true);
+      // 5 = not authorized (MQTT 3.1.1 CONNACK return code).
+      else done(Object.assign(new Error('bad user name or password'), { returnCode: 5 }), false);
+    };
+  }
+  const tls = options.tls?.cert && options.tls.key ? options.tls : null;
+  const server: Server = tls
+    ? createTlsServer(
+        {
+          cert: readFileSync(tls.cert as string),
+          key: readFileSync(tls.key as string),
+          ...(tls.ca ? { ca: readFileSync(tls.ca), requestCert: true, rejectUnauthorized: true } : {}),
+        },
+        broker.handle,
+      )
+    : createServer(broker.handle);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -32,7 +86,7 @@ export async function startEmbeddedBroker(options: { host: string; port: number 
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = ['0.0.0.0', '::', ''].includes(options.host) ? '127.0.0.1' : options.host;
   return {
-    url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${tls ? 'mqtts' : 'mqtt'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     close: async () => {
       // Aedes closes its clients; the server then stops once the last socket is gone.

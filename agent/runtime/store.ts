@@ -11,6 +11,7 @@ export class SqliteStore implements ChannelStore {
   private readonly db: Database.Database;
   private readonly selectChannel: Database.Statement<[string], { json: string }>;
   private readonly upsertChannel: Database.Statement<[string, string]>;
+  private readonly runInTransaction: (fn: () => unknown) => unknown;
 
   constructor(readonly path: string) {
     this.db = new Database(path);
@@ -26,6 +27,7 @@ export class SqliteStore implements ChannelStore {
     this.upsertChannel = this.db.prepare(
       'INSERT INTO channel_state (key, json) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET json = excluded.json',
     );
+    this.runInTransaction = this.db.transaction((fn: () => unknown) => fn());
   }
 
   loadChannel(key: string): ChannelState | undefined {
@@ -35,6 +37,21 @@ export class SqliteStore implements ChannelStore {
 
   saveChannel(key: string, state: ChannelState): void {
     this.upsertChannel.run(key, JSON.stringify(state));
+  }
+
+  /** The open database, for tables that must commit together with channel state (the outbox, address pins). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  /**
+   * Runs `fn` in one SQLite transaction: channel states saved by the detector and the rings queued in the outbox
+   * commit together or not at all, so a crash can never leave a press marked as rung but not queued.
+   * Nested calls join the outer transaction.
+   */
+  atomically<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    return this.runInTransaction(fn) as T;
   }
 
   close(): void {

@@ -35,7 +35,14 @@ describe('loadConfig: defaults', () => {
       base_topic: 'doorbell',
       tls: { ca: null, cert: null, key: null, reject_unauthorized: true },
     });
-    expect(config.embedded_broker).toEqual({ host: '0.0.0.0', port: 1883 });
+    expect(config.embedded_broker).toEqual({
+      host: '0.0.0.0',
+      port: 1883,
+      username: null,
+      password: null,
+      password_file: null,
+      tls: { cert: null, key: null, ca: null },
+    });
     expect(config.homeassistant).toEqual({
       enabled: true,
       discovery_prefix: 'homeassistant',
