@@ -23,11 +23,15 @@ export function wiringCommand(ctx: CommandContext): Command {
     .argument('<file>', 'installation file, e.g. circuits/examples/seed-final-12vac.yaml')
     .option('--json', 'print the report as JSON')
     .option('--plot <svg>', 'write the press waveforms at the nominal point as an SVG')
+    .option(
+      '--parts <file>',
+      'part parameters to use instead of circuits/parts.yaml (override assumed values)',
+    )
     .configureOutput(output)
     .exitOverride()
-    .action(async (file: string, opts: { json?: boolean; plot?: string }) => {
+    .action(async (file: string, opts: { json?: boolean; plot?: string; parts?: string }) => {
       const progress = progressBar(ctx.stderr);
-      const result = await checkWiring(file, { onProgress: progress.update });
+      const result = await checkWiring(file, { partsFile: opts.parts, onProgress: progress.update });
       progress.end();
       ctx.stdout.write(
         opts.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : formatTextReport(result),

@@ -18,7 +18,7 @@ export const STEPS_PER_CYCLE = 40;
 export interface DoorbellLoopRun {
   readonly netlist: string;
   readonly waves: Waveforms;
-  /** Coil drive as a fraction of rated: one-cycle RMS of the coil current / rated coil current. */
+  /** Coil drive as a fraction of rated: half-cycle RMS of the coil current / rated coil current. */
   readonly drive: UniformSignal;
 }
 
@@ -59,7 +59,8 @@ export async function runDoorbellLoop(
   const waves = await engine.run(netlist);
   const period = 1 / point.hz;
   const current = resampleUniform(waves.time, getVector(waves, 'i(lcoil)'), period / STEPS_PER_CYCLE);
-  const rms = slidingRms(current, period);
+  // sin² repeats every half cycle, so a half-cycle window gives a ripple-free RMS with the least smearing in time.
+  const rms = slidingRms(current, period / 2);
   const rated = ratedCoilCurrent(inst.relay, point.hz);
   return { netlist, waves, drive: { ...rms, values: rms.values.map((v) => v / rated) } };
 }

@@ -27,7 +27,7 @@ export function coilImpedance(relay: RelayParams, hz: number): number {
 }
 
 /**
- * The armature as a state machine over the coil's drive (one-cycle RMS current / rated current). ngspice has no
+ * The armature as a state machine over the coil's drive (half-cycle RMS current / rated current). ngspice has no
  * relay; the coil is electrical and simulated there, the armature is mechanical and lives here:
  * - open → closed once the drive has stayed at or above `operateFrac` for the operate time;
  * - closed → open once it has stayed at or below `releaseFrac` for the release time;

@@ -21,11 +21,13 @@ export interface Check {
   readonly reason: string;
   /** What the verdict rests on: a guaranteed/documented figure, or a typical/field one that is assumed. */
   readonly basis: string;
+  /** input_high_on_press only: margin against the field-evidence threshold, where it disagrees with the documented one. */
+  readonly fieldMargin?: number;
 }
 
 /**
  * How far a ring's logical high period may differ from the chime setting: relay operate + release (≤ 30 ms each),
- * the one-cycle RMS the armature responds to (≤ 20 ms), and the poll + debounce (≤ 40 ms), rounded up.
+ * the half-cycle RMS the armature responds to (≤ 10 ms), and the poll + debounce (≤ 40 ms), rounded up.
  */
 export const PULSE_TOLERANCE_S = 0.1;
 
@@ -126,7 +128,7 @@ function checkPressRelayCloses(inst: Installation, results: readonly ScenarioRes
   if (missed) {
     const short = missed.pressDrive >= relay.typicalOperateFrac;
     const reason = short
-      ? `a ${inst.chime.durationS} s press is shorter than the relay needs to pull in (operate ${relay.operateS * 1000} ms + one mains cycle): no ring at ${describePoint(missed.point)}`
+      ? `a ${inst.chime.durationS} s press is shorter than the relay needs to pull in (operate ${relay.operateS * 1000} ms): no ring at ${describePoint(missed.point)}`
       : `a press drives the coil to only ${pct(missed.pressDrive)} of rated at ${describePoint(missed.point)}: below the typical pull-in ${pct(relay.typicalOperateFrac)}`;
     return fail('press_relay_closes', margin, reason);
   }
@@ -185,12 +187,16 @@ function checkInputHighOnPress(inst: Installation, results: readonly ScenarioRes
   const vStart = Math.min(...start.map((r) => r.inputOnV!));
   const margin = v - uni.documentedDcHighV;
   const fieldNote = `field threshold ${volts(uni.fieldHighV)} (assumed; a 1.5 V cell is seen working)`;
+  const fieldMargin = v - uni.fieldHighV;
   if (vStart < uni.fieldHighV) {
-    return fail(
-      'input_high_on_press',
-      vStart - uni.fieldHighV,
-      `${volts(vStart)} at IN_1 now: below the documented ${volts(uni.documentedDcHighV)} and the ${fieldNote}`,
-    );
+    return {
+      ...fail(
+        'input_high_on_press',
+        vStart - uni.documentedDcHighV,
+        `${volts(vStart)} at IN_1 now: below the documented ${volts(uni.documentedDcHighV)} and the ${fieldNote}`,
+      ),
+      fieldMargin: vStart - uni.fieldHighV,
+    };
   }
   if (margin >= 0) {
     return {
@@ -213,6 +219,7 @@ function checkInputHighOnPress(inst: Installation, results: readonly ScenarioRes
       `${volts(vStart)} at IN_1 now, ${volts(v)} at ${describePoint(w.point, inst)}: below the documented HIGH ${volts(uni.documentedDcHighV)}; relies on the ${fieldNote}${ends}`,
     ),
     basis: 'field evidence (assumed threshold), contradicts the documented one',
+    fieldMargin,
   };
 }
 

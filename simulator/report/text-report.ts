@@ -1,3 +1,4 @@
+import { describeBattery } from '../circuit/battery.ts';
 import { describePoint } from '../circuit/verdicts.ts';
 import type { WiringCheckResult } from './wiring-result.ts';
 
@@ -9,17 +10,14 @@ export function formatTextReport(result: WiringCheckResult): string {
   const lines = [
     `wiring check: ${result.file}`,
     `installation: ${describeInstallation(result)}`,
-    `swept: ${result.points.map((p) => describePoint(p, inst)).join('; ')}`,
-    `       (${result.points.length} points, ${result.spiceRuns} ngspice runs, ${result.elapsedS.toFixed(1)} s)`,
+    `swept: ${describeSweep(result)} (${result.points.length} points, ${result.spiceRuns} ngspice runs, ${result.elapsedS.toFixed(1)} s)`,
     '',
   ];
   const idWidth = Math.max(...result.checks.map((c) => c.id.length));
   for (const c of result.checks) {
-    const margin =
-      c.margin === null
-        ? ''
-        : `${c.margin >= 0 ? '+' : ''}${c.margin.toFixed(c.unit === 's' ? 3 : 2)} ${c.unit}`;
-    lines.push(`  ${LABEL[c.verdict]}  ${c.id.padEnd(idWidth)}  ${margin.padStart(9)}  ${c.reason}`);
+    const field = c.fieldMargin === undefined ? '' : ` [vs field threshold: ${signed(c.fieldMargin, 2)} V]`;
+    const margin = c.margin === null ? '' : `${signed(c.margin, c.unit === 's' ? 3 : 2)} ${c.unit}`;
+    lines.push(`  ${LABEL[c.verdict]}  ${c.id.padEnd(idWidth)}  ${margin.padStart(9)}  ${c.reason}${field}`);
   }
   lines.push('', `result: ${LABEL[result.verdict]} (exit ${result.exitCode})`);
   const resting = result.checks.filter((c) => c.verdict !== 'pass' || c.basis.includes('assumed'));
@@ -29,7 +27,14 @@ export function formatTextReport(result: WiringCheckResult): string {
     ...wrap(result.assumed.join(', '), 110).map((l) => `  ${l}`),
   );
   if (result.nominalReports.length > 0) {
-    lines.push('', `Uni reports at ${describePoint(result.nominal, inst)} (t s, input, event, event_cnt):`);
+    const gen2 =
+      inst.uni.model === 'plus'
+        ? ' [Gen1 event model; a Plus Uni sends btn_down/btn_up/single_push/long_push]'
+        : '';
+    lines.push(
+      '',
+      `Uni reports at ${describePoint(result.nominal, inst)} (t s, input, event, event_cnt)${gen2}:`,
+    );
     for (const r of result.nominalReports) {
       lines.push(
         `  ${r.t.toFixed(3).padStart(7)}  ${r.level}  ${(r.event || '""').padEnd(2)}  ${r.eventCount}`,
@@ -37,6 +42,24 @@ export function formatTextReport(result: WiringCheckResult): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+const signed = (v: number, digits: number) => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+
+function describeSweep({ points, inst }: WiringCheckResult): string {
+  const unique = <T>(xs: T[]) => [...new Set(xs)];
+  const parts = [
+    `${unique(points.map((p) => p.vac)).join(' / ')} VAC`,
+    `${unique(points.map((p) => p.hz)).join(' / ')} Hz`,
+  ];
+  const loop = inst.loop;
+  if (loop.source === 'battery') {
+    const cells = unique(points.map((p) => p.batteryState ?? 0)).map((s) =>
+      describeBattery(loop.battery, s).volts.toFixed(2),
+    );
+    parts.push(`battery ${cells.join(' → ')} V`);
+  }
+  return parts.join(' × ');
 }
 
 function describeInstallation({ inst }: WiringCheckResult): string {

@@ -56,6 +56,7 @@ export function toJsonReport(result: WiringCheckResult): unknown {
       unit: c.unit,
       reason: c.reason,
       basis: c.basis,
+      ...(c.fieldMargin === undefined ? {} : { field_margin: Number(c.fieldMargin.toFixed(4)) }),
     })),
     sweep: result.points.map((p) => ({ vac: p.vac, hz: p.hz, battery_state: p.batteryState ?? null })),
     assumed: result.assumed,

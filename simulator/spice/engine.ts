@@ -75,7 +75,8 @@ export function getSpiceEngine(): Promise<SpiceEngine> {
   return shared;
 }
 
-const FATAL = /^(error|fatal)|simulation interrupted|circuit not parsed|timestep too small|singular matrix/i;
+// "singular matrix" alone is only a warning: ngspice recovers with gmin/source stepping.
+const FATAL = /^(error|fatal)|simulation interrupted|circuit not parsed|timestep too small/i;
 
 /** Picks ngspice's error (if any) out of its stderr lines, and the netlist line it names. */
 export function findSpiceProblem(lines: readonly string[], netlist: string): SpiceError | undefined {
