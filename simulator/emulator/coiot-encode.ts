@@ -72,3 +72,37 @@ export function shuniValues(state: {
     [0, 3118, state.adcVolts ?? 0],
   ];
 }
+
+/**
+ * A reply to a CoAP GET (reference §2.5): code 2.05, the request's message id, no Uri-Path, option 3332, then the
+ * payload. A `/cit/s` reply also carries 3412/3420 (§2.2); a `/cit/d` reply carries only 3332 (real capture).
+ * `ack` answers a confirmable request with a piggybacked ACK instead of NON.
+ */
+export function encodeReply(reply: {
+  deviceType: string;
+  mac: string;
+  protocolVersion?: number;
+  messageId: number;
+  token?: Buffer;
+  payload: Buffer | string;
+  serial?: number;
+  validityS?: number;
+  ack?: boolean;
+}): Buffer {
+  const options: Array<{ name: string; value: Buffer }> = [
+    { name: '3332', value: Buffer.from(`${reply.deviceType}#${reply.mac}#${reply.protocolVersion ?? 2}`) },
+  ];
+  if (reply.serial !== undefined) {
+    options.push({ name: '3412', value: encodeValidity(reply.validityS ?? 15) });
+    options.push({ name: '3420', value: uint16le(reply.serial) });
+  }
+  return generate({
+    code: '2.05',
+    confirmable: false,
+    ack: reply.ack ?? false,
+    messageId: reply.messageId & 0xffff,
+    token: reply.token ?? Buffer.alloc(0),
+    options,
+    payload: Buffer.isBuffer(reply.payload) ? reply.payload : Buffer.from(reply.payload),
+  });
+}

@@ -1,0 +1,21 @@
+import type { Socket } from 'node:net';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+
+/** One MQTT publish of an emulated device. */
+export interface MqttSend {
+  topic: string;
+  payload: string;
+  retain: boolean;
+  qos: 0 | 1;
+}
+
+/** An MQTT connection that behaves like a Shelly's: QoS 0 is dropped (not queued) while disconnected. */
+export function connectDevice(url: string, options: IClientOptions): MqttClient {
+  return connect(url, { reconnectPeriod: 1000, connectTimeout: 5000, queueQoSZero: false, ...options });
+}
+
+/** A power cut: the TCP connection dies without DISCONNECT, so the broker publishes the last will. */
+export async function cutPower(client: MqttClient): Promise<void> {
+  (client.stream as Socket | undefined)?.destroy();
+  await client.endAsync(true).catch(() => {});
+}
