@@ -22,7 +22,14 @@ export interface AgentOptions {
   onRing?: (ring: RingEvent) => void;
   /** Skip the `/cit/d` fetch for new devices (tests on loopback with no HTTP server). */
   fetchDescriptions?: boolean;
+  /** Sees every CoIoT datagram and Shelly MQTT message as it arrives, before decoding (trace recording). */
+  onInput?: (input: AgentInput) => void;
 }
+
+/** One input as the agent received it (`shared/contracts/trace-format.md` `coiot`/`mqtt` lines); `t` in ms. */
+export type AgentInput =
+  | { kind: 'coiot'; t: number; src: string; bytes: Buffer }
+  | { kind: 'mqtt'; t: number; topic: string; payload: Buffer; retain: boolean };
 
 export interface RunningAgent {
   pipeline: Pipeline;
@@ -110,9 +117,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     log.info('MQTT connected', { url: redactUrl(brokerUrl) });
 
     if (config.shelly_mqtt.enabled) {
-      await publisher.subscribe(shellySubscriptions(config), (topic, payload, retained) =>
-        deliver(pipeline.mqttMessage(topic, payload, retained, now())),
-      );
+      await publisher.subscribe(shellySubscriptions(config), (topic, payload, retained) => {
+        options.onInput?.({ kind: 'mqtt', t: now(), topic, payload, retain: retained });
+        deliver(pipeline.mqttMessage(topic, payload, retained, now()));
+      });
       // Gen1 devices answer with their current state: a baseline for edges, never a ring.
       await publisher.client.publishAsync(`${config.shelly_mqtt.gen1_prefix}/command`, 'announce', {
         qos: 0,
@@ -125,7 +133,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         group: config.coiot.multicast ? config.coiot.multicast_group : null,
         interfaceAddress: config.coiot.interface,
         log,
-        onDatagram: (bytes, source) => deliver(pipeline.coiotDatagram(bytes, source, now())),
+        onDatagram: (bytes, source) => {
+          options.onInput?.({ kind: 'coiot', t: now(), src: source, bytes });
+          deliver(pipeline.coiotDatagram(bytes, source, now()));
+        },
       });
       stoppers.unshift(() => (udp as UdpListener).close());
     }
