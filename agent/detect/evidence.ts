@@ -29,4 +29,6 @@ export interface DeviceNotice {
   validityS?: number;
   /** ADC volts (CoIoT 3118, MQTT `adc/<i>`). */
   adcVolts?: number;
+  /** CoIoT status serial (option 3420, read little-endian): +1 per new report, so a gap is a lost report. */
+  serial?: number;
 }
