@@ -22,6 +22,10 @@ export interface PipelineHooks {
   /** A CoIoT device heard for the first time (live: fetch its `/cit/d`). */
   onNewCoiotDevice?(deviceId: string, deviceType: string, host: string): void;
   onNotice?(notice: DeviceNotice, nowMs: number): void;
+  /** Every datagram or message of a configured device, copies included (health: a re-send is a sign of life). */
+  onHeard?(notice: DeviceNotice, nowMs: number): void;
+  /** What each piece of evidence (or a `tick`: `null`) did in the detector, for the health monitors. */
+  onDetected?(evidence: Evidence | null, output: DetectorOutput, nowMs: number): void;
 }
 
 /**
@@ -69,6 +73,10 @@ export class Pipeline {
         this.noteUnknown(message.deviceId, 'coiot', source);
         return empty();
       }
+      this.hooks.onHeard?.(
+        { device: message.deviceId, via: 'coiot', serial: message.serial, validityS: message.validityS },
+        nowMs,
+      );
       const verdict = this.deduper.accept(message.deviceId, message.serial, message.payload, nowMs);
       if (verdict === 'duplicate') {
         this.stats.duplicates++;
@@ -103,6 +111,9 @@ export class Pipeline {
         this.stats.retainedIgnored++;
         return empty();
       }
+      for (const device of new Set([...decoded.notices, ...decoded.evidence].map((x) => x.device))) {
+        if (this.detector.knows(device)) this.hooks.onHeard?.({ device, via: 'mqtt' }, nowMs);
+      }
       for (const notice of decoded.notices) this.hooks.onNotice?.(notice, nowMs);
       const known = decoded.evidence.filter((e) => {
         if (this.detector.knows(e.device)) return true;
@@ -118,13 +129,16 @@ export class Pipeline {
   }
 
   tick(nowMs: number): DetectorOutput {
-    return this.detector.tick(nowMs);
+    const output = this.detector.tick(nowMs);
+    if (output.rings.length > 0 || output.notes.length > 0) this.hooks.onDetected?.(null, output, nowMs);
+    return output;
   }
 
   private detect(evidence: Evidence[], nowMs: number): DetectorOutput {
     const out = empty();
     for (const item of evidence) {
       const result = this.detector.ingest(item, nowMs);
+      this.hooks.onDetected?.(item, result, nowMs);
       out.rings.push(...result.rings);
       out.notes.push(...result.notes);
     }
