@@ -212,6 +212,17 @@ function checkInputHighOnPress(inst: Installation, results: readonly ScenarioRes
     v < uni.fieldHighV
       ? `; detection stops below ~${volts(uni.fieldHighV)} at IN_1, before the cell's ${volts(loop.battery.endOfLifeV * loop.battery.cells)} end of life: replace it early`
       : '';
+  if (uni.fieldHighV >= uni.documentedDcHighV) {
+    // No field evidence below the documented level: the cell is fine now and runs out before its end of life.
+    return {
+      ...warn(
+        'input_high_on_press',
+        margin,
+        `${volts(vStart)} at IN_1 now is above the documented HIGH ${volts(uni.documentedDcHighV)}; ${volts(v)} at ${describePoint(w.point, inst)} is not${ends}`,
+      ),
+      basis: 'documented DC threshold',
+    };
+  }
   return {
     ...warn(
       'input_high_on_press',
@@ -248,7 +259,9 @@ export function matchHighs(
   presses: readonly Interval[],
   lagS: number,
 ): { perPress: (readonly [number, number])[][]; stray: number } {
-  const perPress = presses.map(([s, e]) => highs.filter(([a, b]) => a < e + lagS && b > s));
+  // A high period belongs to a press only if it starts during it (or within the lag after it): an input that was
+  // already high before the press is a ring with no press.
+  const perPress = presses.map(([s, e]) => highs.filter(([a]) => a >= s && a < e + lagS));
   const matched = new Set(perPress.flat());
   return { perPress, stray: highs.filter((h) => !matched.has(h)).length };
 }

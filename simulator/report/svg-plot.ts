@@ -6,7 +6,7 @@ const PANEL_H = 90;
 const GAP = 28;
 const LEFT = 70;
 const RIGHT = 20;
-const TOP = 30;
+const TOP = 44;
 
 interface Panel {
   readonly title: string;
@@ -57,7 +57,7 @@ export function renderPressPlot(s: ScenarioResult, title: string): string {
       unit: 'V',
       columns: columnsOf(sense.time, getVector(sense, 'v(in1)'), plotW, stop),
     },
-    { title: 'logical input (field threshold)', unit: '', columns: step(logicalHighs) },
+    { title: 'logical input (field threshold, poll phase 0)', unit: '', columns: step(logicalHighs) },
   ];
   const height = TOP + panels.length * (PANEL_H + GAP) + 20;
   const x = (t: number) => LEFT + (t / stop) * plotW;
@@ -84,8 +84,10 @@ export function renderPressPlot(s: ScenarioResult, title: string): string {
 }
 
 function drawPanel(panel: Panel, y0: number, plotW: number): string {
-  let lo = Math.min(...panel.columns.map((c) => c[0]));
-  let hi = Math.max(...panel.columns.map((c) => c[1]));
+  // Step traces (contact, logical input) always span 0..1 so a flat 0 still reads as "open" / "low".
+  const isStep = panel.unit === '';
+  let lo = isStep ? 0 : Math.min(...panel.columns.map((c) => c[0]));
+  let hi = isStep ? 1 : Math.max(...panel.columns.map((c) => c[1]));
   if (hi - lo < 1e-9) [lo, hi] = [lo - 1, hi + 1];
   const pad = (hi - lo) * 0.08;
   lo -= pad;

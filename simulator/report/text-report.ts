@@ -20,7 +20,9 @@ export function formatTextReport(result: WiringCheckResult): string {
     lines.push(`  ${LABEL[c.verdict]}  ${c.id.padEnd(idWidth)}  ${margin.padStart(9)}  ${c.reason}${field}`);
   }
   lines.push('', `result: ${LABEL[result.verdict]} (exit ${result.exitCode})`);
-  const resting = result.checks.filter((c) => c.verdict !== 'pass' || c.basis.includes('assumed'));
+  const resting = result.checks.filter(
+    (c) => c.basis !== 'model' && (c.verdict !== 'pass' || c.basis.includes('assumed')),
+  );
   for (const c of resting) lines.push(`  ${c.id} rests on: ${c.basis}`);
   lines.push(
     `assumed parameters (circuits/parts.yaml, assumed: true): ${result.assumed.length}`,
