@@ -6,6 +6,9 @@ import { decodeCoiot } from '../protocol/coiot-packet.ts';
 import { knownSensorMap, type SensorMap } from '../protocol/coiot-sensors.ts';
 import { decodeStatus } from '../protocol/coiot-status.ts';
 import { decodeMqtt } from '../protocol/mqtt-gen2.ts';
+import type { AddressPins } from '../security/address-pins.ts';
+import type { SourceRateLimiter } from '../security/rate-limit.ts';
+import type { ProblemEvent } from '../trace/events.ts';
 import { BadInputLog } from './bad-input.ts';
 import type { Logger } from './logger.ts';
 
@@ -16,6 +19,16 @@ export interface PipelineStats {
   mqttMessages: number;
   retainedIgnored: number;
   unknownDevices: number;
+  /** CoIoT datagrams dropped by the per-source rate limit. */
+  rateLimited: number;
+  /** CoIoT datagrams claiming a known device from another address than its pinned one. */
+  spoofed: number;
+}
+
+/** Defences against forged and flooded CoIoT; both optional (tests of the decoders run without). */
+export interface PipelineSecurity {
+  pins?: AddressPins;
+  limiter?: SourceRateLimiter;
 }
 
 export interface PipelineHooks {
@@ -26,6 +39,13 @@ export interface PipelineHooks {
   onHeard?(notice: DeviceNotice, nowMs: number): void;
   /** What each piece of evidence (or a `tick`: `null`) did in the detector, for the health monitors. */
   onDetected?(evidence: Evidence | null, output: DetectorOutput, nowMs: number): void;
+  /** A problem the pipeline itself raises (`spoofed`); live it goes through the outbox, `replay` prints it. */
+  onProblem?(problem: ProblemEvent): void;
+  /**
+   * A configured device was pinned to `address` at first contact (`learnt`), or was heard from another address
+   * than its pin (`moved`): live, verify over HTTP and call `pins.verified`/`pins.refuted`.
+   */
+  onAddressToVerify?(deviceId: string, address: string, reason: 'learnt' | 'moved'): void;
 }
 
 /**
@@ -40,6 +60,8 @@ export class Pipeline {
     mqttMessages: 0,
     retainedIgnored: 0,
     unknownDevices: 0,
+    rateLimited: 0,
+    spoofed: 0,
   };
   readonly badInput: BadInputLog;
   private readonly deduper = new CoiotDeduper();
@@ -51,6 +73,7 @@ export class Pipeline {
     readonly detector: Detector,
     private readonly log: Logger,
     private readonly hooks: PipelineHooks = {},
+    private readonly security: PipelineSecurity = {},
   ) {
     this.badInput = new BadInputLog(log);
   }
@@ -62,9 +85,20 @@ export class Pipeline {
 
   coiotDatagram(bytes: Buffer, source: string, nowMs: number): DetectorOutput {
     this.stats.datagrams++;
+    const address = source.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+    const { pins, limiter } = this.security;
+    if (limiter && !limiter.allow(address, pins?.isDeviceAddress(address) ?? false, nowMs)) {
+      this.stats.rateLimited++;
+      return empty();
+    }
     try {
       const message = decodeCoiot(bytes);
       if (message.code === '2.05' && message.path === '' && !message.payload.includes('"G"')) return empty();
+      if (pins && !this.pinAccepts(pins, message.deviceId, address, nowMs)) return empty();
+      if (!this.detector.knows(message.deviceId)) {
+        this.noteUnknown(message.deviceId, 'coiot', source);
+        return empty();
+      }
       if (!this.heardCoiot.has(message.deviceId)) {
         this.heardCoiot.add(message.deviceId);
         this.hooks.onNewCoiotDevice?.(message.deviceId, message.deviceType, source.replace(/:\d+$/, ''));
@@ -143,6 +177,42 @@ export class Pipeline {
       out.notes.push(...result.notes);
     }
     return out;
+  }
+
+  /** The pin check; false = drop the datagram (spoofed, or unknown). */
+  private pinAccepts(pins: AddressPins, deviceId: string, address: string, nowMs: number): boolean {
+    const verdict = pins.check(deviceId, address, nowMs);
+    switch (verdict.kind) {
+      case 'accept':
+        return true;
+      case 'learnt':
+        this.log.info('device pinned to its first address', { device: deviceId, address });
+        this.hooks.onAddressToVerify?.(deviceId, address, 'learnt');
+        return true;
+      case 'unknown':
+        if (verdict.discovered)
+          this.log.info('discovered a device that is not in the config', { device: deviceId, address });
+        return true; // counted as unknown below
+      case 'spoofed':
+        this.stats.spoofed++;
+        if (verdict.raise) {
+          this.log.warn('CoIoT datagram for a device from another address: dropped', {
+            device: deviceId,
+            address,
+            pinned: verdict.pinned,
+          });
+          this.hooks.onProblem?.({
+            type: 'problem',
+            t: nowMs / 1000,
+            device: deviceId,
+            problem: 'spoofed',
+            on: true,
+            detail: `CoIoT from ${address}, device pinned to ${verdict.pinned}`,
+          });
+          this.hooks.onAddressToVerify?.(deviceId, address, 'moved');
+        }
+        return false;
+    }
   }
 
   private noteUnknown(device: string, via: string, source: string): void {

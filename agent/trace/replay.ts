@@ -1,8 +1,11 @@
 import type { Config } from '../config/schema.ts';
 import { type ChannelStore, Detector, type DetectorOutput, MemoryChannelStore } from '../detect/detector.ts';
+import { MemoryHealthStore } from '../health/monitor.ts';
+import { earliest, HealthRuntime } from '../health/runtime.ts';
 import { channelsFrom, tuningFrom } from '../runtime/channels.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { Pipeline } from '../runtime/pipeline.ts';
+import { pinsFrom, securityFrom } from '../security/setup.ts';
 import type { AgentEvent } from './events.ts';
 import { parseTraceLine, type TraceLine } from './read.ts';
 
@@ -32,8 +35,20 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplaySummary
   const store = options.store ?? new MemoryChannelStore();
   const channels = channelsFrom(options.config);
   const tuning = tuningFrom(options.config);
-  const start = () => new Pipeline(new Detector(channels, store, tuning), options.log);
-  let pipeline = start();
+  // Address pins are persisted live, so they outlive an `agent-restart`; in a trace, first contact pins.
+  const pins = pinsFrom(options.config);
+  // Health state (press counts, battery charge) outlives an `agent-restart` like the channel store does.
+  const health = new HealthRuntime(options.config, new MemoryHealthStore(), (events) => {
+    for (const event of events) options.emit(event);
+  });
+  const start = (atMs: number) =>
+    new Pipeline(
+      new Detector(channels, store, tuning),
+      options.log,
+      { onProblem: (problem) => options.emit(problem), ...health.start(atMs) },
+      securityFrom(options.config, pins),
+    );
+  let pipeline = start(0);
   const summary: ReplaySummary = { lines: 0, skipped: 0, rings: 0, restarts: 0 };
   let clockMs = 0;
 
@@ -42,14 +57,13 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplaySummary
       summary.rings++;
       options.emit(ring);
     }
+    health.flush();
   };
   const advanceTo = (ms: number) => {
-    for (
-      let due = pipeline.detector.nextWakeMs();
-      due !== null && due <= ms;
-      due = pipeline.detector.nextWakeMs()
-    ) {
+    const nextWake = () => earliest(pipeline.detector.nextWakeMs(), health.nextWakeMs());
+    for (let due = nextWake(); due !== null && due <= ms; due = nextWake()) {
       publish(pipeline.tick(due));
+      health.tick(due);
     }
     clockMs = ms;
   };
@@ -82,7 +96,7 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplaySummary
         break;
       case 'agent-restart':
         summary.restarts++;
-        pipeline = start();
+        pipeline = start(atMs);
         break;
       case 'end':
         return summary;

@@ -1,0 +1,183 @@
+/**
+ * Which source address each device may send CoIoT from. CoIoT is unauthenticated UDP: anybody on the LAN can
+ * put any device id in option 3332, so the id alone proves nothing. A device is pinned to one address:
+ *
+ *  - `config`: `devices[].address`;
+ *  - `learnt`: the address it was first heard from (trust on first use; live, the agent then checks over HTTP
+ *    that `/shelly` there reports the MAC of the id and calls `verified` or `refuted`);
+ *  - `verified`: an address where `/shelly` reported the right MAC.
+ *
+ * A datagram claiming a pinned id from another address is `spoofed`: dropped and counted, and a `spoofed`
+ * problem is raised (at most once per device and address per `raiseIntervalMs`). A device that really moved
+ * (DHCP) is re-pinned only by `verified`, i.e. after HTTP verification at the new address.
+ *
+ * Unknown ids (not configured) are remembered only in discovery mode, and then at most `maxDiscovered`.
+ * Pure: no I/O, time passed in; `onChange` tells the owner what to persist.
+ */
+export type PinSource = 'config' | 'learnt' | 'verified';
+
+export interface Pin {
+  device: string;
+  address: string;
+  source: PinSource;
+}
+
+export type PinVerdict =
+  /** From the pinned address. */
+  | { kind: 'accept' }
+  /** First contact: pinned to this address now; the caller may verify it. */
+  | { kind: 'learnt' }
+  /** From another address than the pinned one: drop. `raise`: emit a `spoofed` problem for this one. */
+  | { kind: 'spoofed'; pinned: string; raise: boolean }
+  /** Not a configured device: ignore (`discovered`: heard for the first time in discovery mode). */
+  | { kind: 'unknown'; discovered: boolean };
+
+export interface AddressPinsOptions {
+  /** Configured devices and their `address`, if any. */
+  devices: ReadonlyArray<{ id: string; address?: string | undefined }>;
+  discovery: boolean;
+  maxDiscovered?: number;
+  raiseIntervalMs?: number;
+  /** A pin was added, moved or removed (`address` null): persist it. */
+  onChange?: (device: string, pin: Pin | null) => void;
+}
+
+export interface PinStats {
+  spoofed: number;
+  learnt: number;
+  repinned: number;
+  refuted: number;
+}
+
+const MAX_RAISED_KEYS = 1_024;
+
+export class AddressPins {
+  readonly stats: PinStats = { spoofed: 0, learnt: 0, repinned: 0, refuted: 0 };
+  private readonly configured = new Set<string>();
+  private readonly pins = new Map<string, Pin>();
+  /** How many pins (of known devices) use each address, for the rate limiter. */
+  private readonly addressUse = new Map<string, number>();
+  private readonly discovered = new Map<string, Pin>();
+  private readonly lastRaised = new Map<string, number>();
+  private readonly maxDiscovered: number;
+  private readonly raiseIntervalMs: number;
+
+  constructor(private readonly options: AddressPinsOptions) {
+    this.maxDiscovered = options.maxDiscovered ?? 256;
+    this.raiseIntervalMs = options.raiseIntervalMs ?? 600_000;
+    for (const device of options.devices) {
+      this.configured.add(device.id);
+      if (device.address !== undefined)
+        this.set({ device: device.id, address: device.address, source: 'config' }, false);
+    }
+  }
+
+  /** Restores pins persisted earlier; a configured address wins over a stored one unless verified later. */
+  load(pins: Iterable<Pin>): void {
+    for (const pin of pins) {
+      if (!this.configured.has(pin.device)) continue;
+      const current = this.pins.get(pin.device);
+      if (current?.source === 'config' && pin.source !== 'verified') continue;
+      this.set(pin, false);
+    }
+  }
+
+  /** The pin of a device, if any. */
+  pinOf(device: string): Pin | undefined {
+    return this.pins.get(device) ?? this.discovered.get(device);
+  }
+
+  /** Devices heard in discovery mode that are not configured. */
+  discoveredDevices(): Pin[] {
+    return [...this.discovered.values()];
+  }
+
+  /** The address is where some configured device is pinned (its datagrams get their own rate budget). */
+  isDeviceAddress(address: string): boolean {
+    return this.addressUse.has(address);
+  }
+
+  check(device: string, address: string, nowMs: number): PinVerdict {
+    if (!this.configured.has(device)) {
+      if (!this.options.discovery || this.discovered.has(device))
+        return { kind: 'unknown', discovered: false };
+      if (this.discovered.size >= this.maxDiscovered) return { kind: 'unknown', discovered: false };
+      this.discovered.set(device, { device, address, source: 'learnt' });
+      return { kind: 'unknown', discovered: true };
+    }
+    const pin = this.pins.get(device);
+    if (!pin) {
+      this.set({ device, address, source: 'learnt' }, true);
+      this.stats.learnt++;
+      return { kind: 'learnt' };
+    }
+    if (pin.address === address) return { kind: 'accept' };
+    this.stats.spoofed++;
+    const key = `${device}|${address}`;
+    const last = this.lastRaised.get(key);
+    const raise = last === undefined || nowMs - last >= this.raiseIntervalMs || nowMs < last;
+    if (raise) {
+      this.lastRaised.delete(key);
+      if (this.lastRaised.size >= MAX_RAISED_KEYS)
+        this.lastRaised.delete(this.lastRaised.keys().next().value as string);
+      this.lastRaised.set(key, nowMs);
+    }
+    return { kind: 'spoofed', pinned: pin.address, raise };
+  }
+
+  /** HTTP at `address` reported the MAC of `device`: pin it there (this is how a device that moved is re-pinned). */
+  verified(device: string, address: string): void {
+    if (!this.configured.has(device)) return;
+    const pin = this.pins.get(device);
+    if (pin?.address === address && pin.source !== 'learnt') return;
+    if (pin && pin.address !== address) this.stats.repinned++;
+    this.set(
+      {
+        device,
+        address,
+        source: pin?.source === 'config' && pin.address === address ? 'config' : 'verified',
+      },
+      true,
+    );
+  }
+
+  /**
+   * HTTP at `address` answered with another MAC (or not a Shelly): a learnt pin there is withdrawn, so the
+   * next datagram from the real device pins again. Config and verified pins are not touched by a refutation.
+   */
+  refuted(device: string, address: string): void {
+    const pin = this.pins.get(device);
+    if (!pin || pin.address !== address || pin.source !== 'learnt') return;
+    this.stats.refuted++;
+    this.unset(device);
+    this.options.onChange?.(device, null);
+  }
+
+  private set(pin: Pin, notify: boolean): void {
+    this.unset(pin.device);
+    this.pins.set(pin.device, pin);
+    this.addressUse.set(pin.address, (this.addressUse.get(pin.address) ?? 0) + 1);
+    if (notify) this.options.onChange?.(pin.device, pin);
+  }
+
+  private unset(device: string): void {
+    const old = this.pins.get(device);
+    if (!old) return;
+    this.pins.delete(device);
+    const uses = (this.addressUse.get(old.address) ?? 1) - 1;
+    if (uses <= 0) this.addressUse.delete(old.address);
+    else this.addressUse.set(old.address, uses);
+  }
+}
+
+/**
+ * Whether a MAC reported by `/shelly` is the one a device id names: `shellyuni-483FDA82C15C` (12 hex digits),
+ * `shellyplusuni-e465b847ca44`, or older short ids such as `shelly1-B929CC` (the last 6). Ids that end in no
+ * MAC (a custom `mqtt_id`) never match: such a device is re-pinned only by editing `devices[].address`.
+ */
+export function macMatchesId(id: string, mac: string): boolean {
+  const match = /-([0-9A-Fa-f]{6}|[0-9A-Fa-f]{12})$/.exec(id);
+  const wanted = match?.[1]?.toUpperCase();
+  const given = mac.replace(/[:-]/g, '').toUpperCase();
+  return wanted !== undefined && /^[0-9A-F]{12}$/.test(given) && given.endsWith(wanted);
+}

@@ -1,0 +1,94 @@
+/**
+ * Per-source token buckets for unauthenticated UDP, so a flood from one address (or from many forged ones)
+ * cannot starve the reports of real devices nor grow memory. Pure: time comes in as `nowMs`.
+ *
+ *  - every source address has its own bucket (`ratePerS`, `burst`);
+ *  - sources that are not a known device's address also share one bucket (`sharedRatePerS`), so forging a
+ *    fresh source address per datagram gains nothing;
+ *  - at most `maxSources` buckets are kept, least recently heard forgotten first (a forgotten source starts
+ *    again with a full bucket, which costs an attacker nothing it did not have).
+ *
+ * A clock that jumps backwards refills nothing; one that jumps forwards refills at most a full bucket.
+ */
+export interface RateLimitOptions {
+  ratePerS: number;
+  burst: number;
+  sharedRatePerS: number;
+  maxSources: number;
+}
+
+interface Bucket {
+  tokens: number;
+  atMs: number;
+}
+
+export interface RateLimitStats {
+  allowed: number;
+  /** Dropped because the source's own bucket was empty. */
+  droppedSource: number;
+  /** Dropped because the shared bucket of unknown sources was empty. */
+  droppedShared: number;
+}
+
+export class SourceRateLimiter {
+  readonly stats: RateLimitStats = { allowed: 0, droppedSource: 0, droppedShared: 0 };
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly shared: Bucket;
+
+  constructor(private readonly options: RateLimitOptions) {
+    if (
+      !(options.ratePerS > 0 && options.burst >= 1 && options.sharedRatePerS > 0 && options.maxSources >= 1)
+    )
+      throw new RangeError('rate limits must be positive');
+    this.shared = { tokens: options.sharedRatePerS, atMs: Number.NEGATIVE_INFINITY };
+  }
+
+  /** Sources tracked right now (never more than `maxSources`). */
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  /**
+   * Takes one token for a datagram from `address`; false = drop it. `knownDevice`: the address is one a
+   * configured device is pinned to, which exempts it from the shared bucket of unknown sources.
+   */
+  allow(address: string, knownDevice: boolean, nowMs: number): boolean {
+    const { ratePerS, burst, sharedRatePerS } = this.options;
+    let bucket = this.buckets.get(address);
+    if (bucket) {
+      this.buckets.delete(address);
+    } else {
+      bucket = { tokens: burst, atMs: nowMs };
+      if (this.buckets.size >= this.options.maxSources) {
+        const oldest = this.buckets.keys().next().value as string;
+        this.buckets.delete(oldest);
+      }
+    }
+    this.buckets.set(address, bucket);
+    refill(bucket, nowMs, ratePerS, burst);
+    if (bucket.tokens < 1) {
+      this.stats.droppedSource++;
+      return false;
+    }
+    if (!knownDevice) {
+      refill(this.shared, nowMs, sharedRatePerS, sharedRatePerS);
+      if (this.shared.tokens < 1) {
+        this.stats.droppedShared++;
+        return false;
+      }
+      this.shared.tokens -= 1;
+    }
+    bucket.tokens -= 1;
+    this.stats.allowed++;
+    return true;
+  }
+}
+
+function refill(bucket: Bucket, nowMs: number, ratePerS: number, capacity: number): void {
+  if (nowMs > bucket.atMs) {
+    const elapsed = Number.isFinite(bucket.atMs) ? nowMs - bucket.atMs : Number.POSITIVE_INFINITY;
+    bucket.tokens = Math.min(capacity, bucket.tokens + (elapsed * ratePerS) / 1000);
+  }
+  // Backwards: keep the tokens, restart the count from the new time.
+  bucket.atMs = nowMs;
+}
