@@ -1,0 +1,360 @@
+import type { ChimeSettings } from '../detect/chime.ts';
+import type { DetectorOutput } from '../detect/detector.ts';
+import type { DeviceNotice, Evidence, Path } from '../detect/evidence.ts';
+import type { ProblemEvent } from '../trace/events.ts';
+import { BatteryMonitor } from './battery.ts';
+import type { BatterySpec } from './battery-model.ts';
+import { ChatterMonitor } from './chatter.ts';
+import { InputStuckMonitor } from './input-stuck.ts';
+import { MissedReportsMonitor } from './missed-reports.ts';
+import { OfflineMonitor } from './offline.ts';
+import {
+  HEALTH_PROBLEMS,
+  type HealthEvent,
+  type HealthParams,
+  type HealthProblem,
+  type Latch,
+} from './types.ts';
+import { WiringMonitor } from './wiring.ts';
+
+/** One configured doorbell input, as the health monitors need it. */
+export interface HealthChannelConfig {
+  device: string;
+  input: number;
+  name: string;
+  gen: 'gen1' | 'gen2';
+  chime: ChimeSettings;
+  battery: BatterySpec;
+  /** Silence on CoIoT means offline (Gen1 device, CoIoT source enabled). */
+  expectCoiot: boolean;
+}
+
+/** What survives a restart and what `status` shows: one record per configured input. */
+export interface HealthRecord {
+  device: string;
+  input: number;
+  name: string;
+  /** The monitor's clock (Unix ms live, trace ms in replay) when this was written. */
+  savedMs: number;
+  /** false = offline, true = reports arriving, null = nothing heard yet. */
+  connected: boolean | null;
+  lastReportMs: number | null;
+  lastReportVia: Path | null;
+  presses: number;
+  lastRing: { tMs: number; pressId: string; via: string; recovered: boolean } | null;
+  problems: Array<{ problem: HealthProblem; detail: string; sinceMs: number | null }>;
+  battery: {
+    percent: number;
+    volts: number | null;
+    basis: 'adc' | 'model';
+    thresholdDateMs: number | null;
+  } | null;
+  /** Charge the presses took from the loop cell so far (model basis). */
+  pressMah: number;
+  serialGapsTotal: number;
+}
+
+export interface HealthStore {
+  loadHealth(key: string): HealthRecord | undefined;
+  saveHealth(key: string, record: HealthRecord): void;
+}
+
+export class MemoryHealthStore implements HealthStore {
+  private readonly saved = new Map<string, string>();
+  loadHealth(key: string): HealthRecord | undefined {
+    const json = this.saved.get(key);
+    return json === undefined ? undefined : (JSON.parse(json) as HealthRecord);
+  }
+  saveHealth(key: string, record: HealthRecord): void {
+    this.saved.set(key, JSON.stringify(record));
+  }
+  keys(): string[] {
+    return [...this.saved.keys()];
+  }
+}
+
+export function healthKey(device: string, input: number): string {
+  return `${device}#${input}`;
+}
+
+/** Hold assumed for a press whose hold was not seen (recovered from a counter) on a mechanical chime: the seed's 2 s. */
+const UNSEEN_MECHANICAL_HOLD_S = 2;
+/** Report times alone are written at most this often (SD cards), changes at once. */
+const REPORT_PERSIST_MS = 60_000;
+const MAX_COUNTER_STEP = 64;
+
+interface ShellyState {
+  device: string;
+  offline: OfflineMonitor;
+  missed: MissedReportsMonitor;
+  lastReportMs: number | null;
+  lastReportVia: Path | null;
+  channels: ChannelState[];
+}
+
+interface ChannelState {
+  config: HealthChannelConfig;
+  key: string;
+  shelly: ShellyState;
+  stuck: InputStuckMonitor;
+  chatter: ChatterMonitor;
+  wiring: WiringMonitor;
+  battery: BatteryMonitor;
+  level: boolean | null;
+  counter: number | null;
+  presses: number;
+  lastRing: HealthRecord['lastRing'];
+  savedMs: number | null;
+  dirty: boolean;
+}
+
+/**
+ * Every health monitor of every configured input, fed from the pipeline (`heard`, `notice`, `detected`) and
+ * woken at `nextWakeMs()`. Pure apart from the store it is handed, like the detector: the same object runs live,
+ * in `replay` and under fast-check. Returns the contract's `problem` and `battery` events in decision order.
+ */
+export class HealthMonitor {
+  private readonly shellys = new Map<string, ShellyState>();
+  private readonly channels = new Map<string, ChannelState>();
+
+  constructor(
+    configs: HealthChannelConfig[],
+    params: HealthParams,
+    private readonly store: HealthStore,
+    startMs: number,
+  ) {
+    for (const config of configs) {
+      let shelly = this.shellys.get(config.device);
+      if (!shelly) {
+        shelly = {
+          device: config.device,
+          offline: new OfflineMonitor(params, config.expectCoiot, startMs),
+          missed: new MissedReportsMonitor(params, config.gen === 'gen1'),
+          lastReportMs: null,
+          lastReportVia: null,
+          channels: [],
+        };
+        this.shellys.set(config.device, shelly);
+      }
+      const key = healthKey(config.device, config.input);
+      const saved = store.loadHealth(key);
+      const channel: ChannelState = {
+        config,
+        key,
+        shelly,
+        stuck: new InputStuckMonitor(params, config.chime, config.input),
+        chatter: new ChatterMonitor(params, config.input),
+        wiring: new WiringMonitor(params, config.chime, config.input),
+        battery: new BatteryMonitor(config.battery, params, config.device, saved?.pressMah ?? 0),
+        level: null,
+        counter: null,
+        presses: saved?.presses ?? 0,
+        lastRing: saved?.lastRing ?? null,
+        savedMs: null,
+        dirty: true,
+      };
+      if (saved) {
+        shelly.lastReportMs ??= saved.lastReportMs;
+        shelly.lastReportVia ??= saved.lastReportVia;
+        shelly.missed.serialGapsTotal = Math.max(shelly.missed.serialGapsTotal, saved.serialGapsTotal);
+      }
+      shelly.channels.push(channel);
+      this.channels.set(key, channel);
+    }
+  }
+
+  knows(device: string): boolean {
+    return this.shellys.has(device);
+  }
+
+  /** Every packet or message of a device, copies included: a periodic re-send is a sign of life. */
+  heard(notice: DeviceNotice, nowMs: number): HealthEvent[] {
+    const shelly = this.shellys.get(notice.device);
+    if (!shelly) return [];
+    shelly.lastReportMs = nowMs;
+    shelly.lastReportVia = notice.via;
+    if (notice.via === 'coiot') {
+      shelly.offline.coiotHeard(nowMs, notice.validityS);
+      if (notice.serial !== undefined) shelly.missed.coiotSerial(notice.serial, nowMs);
+    } else {
+      shelly.offline.mqttHeard();
+      shelly.missed.mqttHeard(nowMs);
+    }
+    return this.evaluate(nowMs, shelly);
+  }
+
+  /** Decoded device notices: MQTT online/LWT, ADC volts. */
+  notice(notice: DeviceNotice, nowMs: number): HealthEvent[] {
+    const shelly = this.shellys.get(notice.device);
+    if (!shelly) return [];
+    if (notice.online !== undefined) shelly.offline.mqttOnlineChanged(notice.online);
+    if (notice.adcVolts !== undefined)
+      for (const channel of shelly.channels) channel.battery.adc(notice.adcVolts);
+    return this.evaluate(nowMs, shelly);
+  }
+
+  /** What one piece of evidence (or a detector tick, `null`) did: levels, counters, rings, press ends. */
+  detected(evidence: Evidence | null, output: DetectorOutput, nowMs: number): HealthEvent[] {
+    const touched = new Set<ShellyState>();
+    if (evidence !== null) {
+      const channel = this.channels.get(healthKey(evidence.device, evidence.input));
+      if (channel) {
+        touched.add(channel.shelly);
+        this.applyEvidence(channel, evidence, nowMs);
+      }
+    }
+    for (const ring of output.rings) {
+      const channel = this.channels.get(healthKey(ring.device, ring.input));
+      if (!channel) continue;
+      touched.add(channel.shelly);
+      channel.presses++;
+      channel.lastRing = {
+        tMs: ring.t * 1000,
+        pressId: ring.press_id,
+        via: ring.via,
+        recovered: ring.recovered,
+      };
+      channel.wiring.ring(ring.recovered);
+      if (ring.recovered) {
+        const chime = channel.config.chime;
+        channel.battery.press(
+          chime.mode === 'electronic' ? (chime.durationS ?? 0) : UNSEEN_MECHANICAL_HOLD_S,
+        );
+      }
+      channel.dirty = true;
+    }
+    for (const note of output.notes) {
+      const channel = this.channels.get(healthKey(note.device, note.input));
+      if (!channel || note.kind !== 'press_end') continue;
+      touched.add(channel.shelly);
+      channel.wiring.pressEnd(note.holdS, note.matchesChime);
+      channel.battery.press(note.holdS);
+      channel.dirty = true;
+    }
+    return [...touched].flatMap((shelly) => this.evaluate(nowMs, shelly));
+  }
+
+  tick(nowMs: number): HealthEvent[] {
+    return [...this.shellys.values()].flatMap((shelly) => this.evaluate(nowMs, shelly));
+  }
+
+  nextWakeMs(): number | null {
+    let earliest: number | null = null;
+    const consider = (due: number | null) => {
+      if (due !== null && (earliest === null || due < earliest)) earliest = due;
+    };
+    for (const shelly of this.shellys.values()) {
+      consider(shelly.offline.nextWakeMs());
+      consider(shelly.missed.nextWakeMs());
+      for (const channel of shelly.channels) {
+        consider(channel.stuck.nextWakeMs());
+        consider(channel.chatter.nextWakeMs());
+        consider(channel.battery.nextWakeMs());
+      }
+    }
+    return earliest;
+  }
+
+  /** The state of every configured input now, as `status`, Home Assistant and `/metrics` show it. */
+  snapshot(nowMs: number): HealthRecord[] {
+    return [...this.channels.values()].map((channel) => this.record(channel, nowMs));
+  }
+
+  private applyEvidence(channel: ChannelState, evidence: Evidence, nowMs: number): void {
+    if (evidence.level !== undefined) {
+      if (channel.level === false && evidence.level) channel.chatter.rise(nowMs);
+      channel.level = evidence.level;
+      channel.stuck.level(evidence.level, nowMs);
+    }
+    if (evidence.counter !== undefined) {
+      channel.wiring.counterValue();
+      const value = evidence.counter.value;
+      if (channel.counter !== null) {
+        const step = (value - channel.counter + 0x10000) % 0x10000;
+        if (step >= 1 && step <= MAX_COUNTER_STEP) {
+          channel.chatter.counterSteps(step, nowMs);
+          channel.wiring.counterSteps();
+        }
+      }
+      channel.counter = value;
+    }
+    if (evidence.completed !== undefined) {
+      channel.chatter.counterSteps(evidence.completed.presses, nowMs);
+      channel.wiring.counterSteps();
+    }
+  }
+
+  private evaluate(nowMs: number, shelly: ShellyState): HealthEvent[] {
+    const events: HealthEvent[] = [];
+    const problem = (latch: Latch, kind: HealthProblem, changed: boolean) => {
+      if (changed) events.push(problemEvent(shelly.device, kind, latch, nowMs));
+    };
+    problem(shelly.offline.latch, 'offline', shelly.offline.evaluate(nowMs));
+    problem(shelly.missed.latch, 'missed_reports', shelly.missed.evaluate(nowMs));
+    const shellyChanged = events.length > 0;
+    for (const channel of shelly.channels) {
+      const before = events.length;
+      problem(channel.stuck.latch, 'input_stuck', channel.stuck.evaluate(nowMs));
+      problem(channel.chatter.latch, 'chatter', channel.chatter.evaluate(nowMs));
+      problem(channel.wiring.latch, 'wiring', channel.wiring.evaluate(nowMs));
+      const battery = channel.battery.evaluate(nowMs);
+      if (battery.event) events.push(battery.event);
+      problem(channel.battery.latch, 'battery_low', battery.changed);
+      if (shellyChanged || events.length > before) channel.dirty = true;
+      this.persist(channel, nowMs);
+    }
+    return events;
+  }
+
+  private persist(channel: ChannelState, nowMs: number): void {
+    const due = channel.savedMs === null || nowMs - channel.savedMs >= REPORT_PERSIST_MS;
+    if (!channel.dirty && !due) return;
+    this.store.saveHealth(channel.key, this.record(channel, nowMs));
+    channel.savedMs = nowMs;
+    channel.dirty = false;
+  }
+
+  private record(channel: ChannelState, nowMs: number): HealthRecord {
+    const { shelly, config } = channel;
+    const latches: Record<HealthProblem, Latch> = {
+      offline: shelly.offline.latch,
+      missed_reports: shelly.missed.latch,
+      input_stuck: channel.stuck.latch,
+      chatter: channel.chatter.latch,
+      wiring: channel.wiring.latch,
+      battery_low: channel.battery.latch,
+    };
+    const estimate = channel.battery.estimate(nowMs);
+    return {
+      device: config.device,
+      input: config.input,
+      name: config.name,
+      savedMs: nowMs,
+      connected: shelly.offline.latch.on ? false : shelly.lastReportMs === null ? null : true,
+      lastReportMs: shelly.lastReportMs,
+      lastReportVia: shelly.lastReportVia,
+      presses: channel.presses,
+      lastRing: channel.lastRing,
+      problems: HEALTH_PROBLEMS.filter((kind) => latches[kind].on).map((kind) => ({
+        problem: kind,
+        detail: latches[kind].detail,
+        sinceMs: latches[kind].sinceMs,
+      })),
+      battery:
+        estimate === null
+          ? null
+          : {
+              percent: Math.round(estimate.ratio * 100),
+              volts: estimate.basis === 'adc' ? Math.round(estimate.volts * 100) / 100 : null,
+              basis: estimate.basis,
+              thresholdDateMs: estimate.thresholdDateMs,
+            },
+      pressMah: channel.battery.pressMah,
+      serialGapsTotal: shelly.missed.serialGapsTotal,
+    };
+  }
+}
+
+function problemEvent(device: string, kind: HealthProblem, latch: Latch, nowMs: number): ProblemEvent {
+  return { type: 'problem', t: nowMs / 1000, device, problem: kind, on: latch.on, detail: latch.detail };
+}
