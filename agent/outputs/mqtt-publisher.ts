@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Config, DeviceConfig } from '../config/schema.ts';
-import type { RingEvent } from '../trace/events.ts';
+import type { ProblemEvent, RingEvent } from '../trace/events.ts';
 import {
   buildAgentDiscovery,
   buildDeviceDiscovery,
@@ -12,7 +12,7 @@ import {
   ringPayload,
 } from './ha-discovery.ts';
 import { topicMatches } from './topic-filter.ts';
-import { agentStatusTopic, eventTopic, OFFLINE, ONLINE, ringTopic } from './topics.ts';
+import { agentStatusTopic, eventTopic, OFFLINE, ONLINE, problemTopic, ringTopic } from './topics.ts';
 
 /** Receives the messages of a subscription on the shared connection. */
 export type MessageHandler = (topic: string, payload: Buffer, retained: boolean) => void;
@@ -128,6 +128,12 @@ export class MqttPublisher {
     await Promise.all(
       topics.map((topic) => this.client.publishAsync(topic, payload, { qos: 1, retain: false })),
     );
+  }
+
+  /** Publishes one problem event (QoS 1, not retained) to `<base>/<device>/problem`; resolves on PUBACK. */
+  async publishProblem(problem: ProblemEvent): Promise<void> {
+    const topic = problemTopic(this.opts.mqtt.base_topic, problem.device);
+    await this.client.publishAsync(topic, JSON.stringify(problem), { qos: 1, retain: false });
   }
 
   /** Publishes (retained) the discovery config of the agent and of every configured doorbell. */

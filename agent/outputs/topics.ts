@@ -19,5 +19,10 @@ export function ringTopic(baseTopic: string, device: Pick<DeviceConfig, 'id'>): 
   return `${baseTopic}/${device.id}/ring`;
 }
 
+/** `<base>/<device id>/problem`: problems (`spoofed`, …) as the trace contract prints them, QoS 1, not retained. */
+export function problemTopic(baseTopic: string, device: string): string {
+  return `${baseTopic}/${device}/problem`;
+}
+
 export const ONLINE = 'online';
 export const OFFLINE = 'offline';

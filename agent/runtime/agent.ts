@@ -1,11 +1,21 @@
 import { redactUrl } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
 import { Detector, type DetectorOutput } from '../detect/detector.ts';
+import { DoorbellAgentError } from '../errors.ts';
 import { fetchCitD } from '../io/cit-d-fetch.ts';
 import { startUdpListener, type UdpListener } from '../io/udp-listener.ts';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../outputs/embedded-broker.ts';
+import {
+  type EmbeddedBroker,
+  embeddedBrokerProblem,
+  startEmbeddedBroker,
+} from '../outputs/embedded-broker.ts';
 import { MqttPublisher } from '../outputs/mqtt-publisher.ts';
-import type { RingEvent } from '../trace/events.ts';
+import { Outbox } from '../outputs/outbox.ts';
+import type { AddressPins } from '../security/address-pins.ts';
+import { PinTable } from '../security/pin-table.ts';
+import { pinsFrom, securityFrom } from '../security/setup.ts';
+import { verifyDeviceAddress } from '../security/verify-http.ts';
+import type { ProblemEvent, RingEvent } from '../trace/events.ts';
 import { channelsFrom, tuningFrom } from './channels.ts';
 import type { Logger } from './logger.ts';
 import { Pipeline } from './pipeline.ts';
@@ -24,6 +34,8 @@ export interface AgentOptions {
   fetchDescriptions?: boolean;
   /** Sees every CoIoT datagram and Shelly MQTT message as it arrives, before decoding (trace recording). */
   onInput?: (input: AgentInput) => void;
+  /** HTTP port of the devices' `/shelly` for address verification (tests); default 80. */
+  verifyPort?: number;
 }
 
 /** One input as the agent received it (`shared/contracts/trace-format.md` `coiot`/`mqtt` lines); `t` in ms. */
@@ -36,6 +48,10 @@ export interface RunningAgent {
   publisher: MqttPublisher;
   coiotPort: number | null;
   brokerUrl: string;
+  /** Rings and problems waiting for the broker's PUBACK (persisted). */
+  outbox: Outbox;
+  /** CoIoT address pins (undefined when `security.pin_addresses` is off). */
+  pins: AddressPins | undefined;
   stop(): Promise<void>;
 }
 
@@ -52,56 +68,169 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   const devicesById = new Map(config.devices.map((d) => [`${d.id}#${d.input}`, d]));
   let publisher: MqttPublisher;
-  const deliver = (output: DetectorOutput) => {
+  let publisherReady: () => void = () => {};
+  const started = new Promise<void>((resolve) => {
+    publisherReady = resolve;
+  });
+  // Every ring and problem goes through the persisted outbox and leaves it only on PUBACK.
+  const outbox = new Outbox(store.database, {
+    maxEntries: config.outbox.max_entries,
+    log,
+    send: async (event) => {
+      await started;
+      if (event.type === 'ring') {
+        await publisher.publishRing(event, devicesById.get(`${event.device}#${event.input}`));
+        options.onRing?.(event);
+      } else {
+        await publisher.publishProblem(event);
+      }
+    },
+  });
+  const pinTable = new PinTable(store.database);
+  const pins = pinsFrom(config, (device, pin) => pinTable.save(device, pin));
+  pins?.load(pinTable.load());
+  /**
+   * Runs one pipeline step in one SQLite transaction with the outbox inserts of its rings (and of any problem it
+   * raised): the detector state that says a press was rung never commits without the ring queued.
+   */
+  const deliver = (decide: () => DetectorOutput) => {
+    const queued = outbox.stats.queued;
+    const output = store.atomically(() => {
+      const out = decide();
+      for (const ring of out.rings) outbox.enqueue(ring);
+      return out;
+    });
     for (const note of output.notes) log.info(note.kind.replace('_', ' '), { ...note });
-    for (const ring of output.rings) {
-      log.info('ring', { ...ring });
-      publisher
-        .publishRing(ring, devicesById.get(`${ring.device}#${ring.input}`))
-        .then(() => options.onRing?.(ring))
-        .catch((error: unknown) =>
-          log.error('ring not published', { press_id: ring.press_id, error: String(error) }),
-        );
-    }
+    for (const ring of output.rings) log.info('ring', { ...ring });
+    if (outbox.stats.queued !== queued) outbox.pump();
     scheduleWake();
+  };
+  let stopped = false;
+  const raise = (problem: ProblemEvent) => {
+    if (stopped) return;
+    log.warn('problem', { ...problem });
+    store.atomically(() => outbox.enqueue(problem));
+    outbox.pump();
+  };
+  const verifying = new Set<string>();
+  const verifyAddress = (deviceId: string, address: string, reason: 'learnt' | 'moved') => {
+    const key = `${deviceId}|${address}`;
+    if (!pins || !config.security.verify_http || verifying.has(key) || verifying.size >= 8) return;
+    verifying.add(key);
+    verifyDeviceAddress(deviceId, address, { ...(options.verifyPort ? { port: options.verifyPort } : {}) })
+      .then((result) => {
+        if (stopped) return;
+        if (result === 'match') {
+          pins.verified(deviceId, address);
+          log.info(
+            reason === 'moved'
+              ? 'device moved: re-pinned after HTTP verification'
+              : 'device address verified',
+            {
+              device: deviceId,
+              address,
+            },
+          );
+        } else if (result === 'mismatch') {
+          pins.refuted(deviceId, address);
+          log.warn('the device at this address is not the one claimed: not trusted', {
+            device: deviceId,
+            address,
+          });
+          if (reason === 'learnt')
+            raise({
+              type: 'problem',
+              t: now() / 1000,
+              device: deviceId,
+              problem: 'spoofed',
+              on: true,
+              detail: `first CoIoT contact from ${address}, where /shelly reports another MAC`,
+            });
+        } else {
+          log.info(
+            reason === 'moved'
+              ? 'device not reachable over HTTP at the new address: not re-pinned'
+              : 'device not reachable over HTTP: keeping the address of first contact',
+            { device: deviceId, address },
+          );
+        }
+      })
+      .finally(() => verifying.delete(key));
   };
   const scheduleWake = () => {
     if (wakeTimer) clearTimeout(wakeTimer);
     wakeTimer = undefined;
     const due = detector.nextWakeMs();
     if (due === null) return;
-    wakeTimer = setTimeout(() => deliver(pipeline.tick(now())), Math.max(0, due - now()));
+    wakeTimer = setTimeout(() => deliver(() => pipeline.tick(now())), Math.max(0, due - now()));
   };
 
-  const pipeline = new Pipeline(detector, log, {
-    onNewCoiotDevice: (deviceId, deviceType, host) => {
-      if (options.fetchDescriptions === false || !detector.knows(deviceId)) return;
-      fetchCitD(host)
-        .then((map) => {
-          pipeline.setSensorMap(deviceId, map);
-          log.info('CoIoT description loaded', { device: deviceId, host });
-        })
-        .catch((error: unknown) =>
-          log.info('CoIoT description unavailable; using the built-in table', {
-            device: deviceId,
-            type: deviceType,
-            reason: String(error),
-          }),
-        );
+  const pipeline = new Pipeline(
+    detector,
+    log,
+    {
+      onProblem: (problem) => {
+        // Synchronous, inside the step's transaction when raised by a datagram.
+        log.warn('problem', { ...problem });
+        outbox.enqueue(problem);
+      },
+      onAddressToVerify: verifyAddress,
+      onNewCoiotDevice: (deviceId, deviceType, host) => {
+        if (options.fetchDescriptions === false || !detector.knows(deviceId)) return;
+        fetchCitD(host)
+          .then((map) => {
+            pipeline.setSensorMap(deviceId, map);
+            log.info('CoIoT description loaded', { device: deviceId, host });
+          })
+          .catch((error: unknown) =>
+            log.info('CoIoT description unavailable; using the built-in table', {
+              device: deviceId,
+              type: deviceType,
+              reason: String(error),
+            }),
+          );
+      },
     },
-  });
+    securityFrom(config, pins),
+  );
 
   try {
+    // CoIoT first: presses heard while the broker is unreachable wait in the outbox.
+    if (config.coiot.enabled) {
+      udp = await startUdpListener({
+        host: config.coiot.listen,
+        port: config.coiot.port,
+        group: config.coiot.multicast ? config.coiot.multicast_group : null,
+        interfaceAddress: config.coiot.interface,
+        log,
+        onDatagram: (bytes, source) => {
+          options.onInput?.({ kind: 'coiot', t: now(), src: source, bytes });
+          deliver(() => pipeline.coiotDatagram(bytes, source, now()));
+        },
+      });
+      stoppers.unshift(() => (udp as UdpListener).close());
+    }
+    scheduleWake();
     let brokerUrl = config.mqtt.url;
+    let mqttOptions = config.mqtt;
     if (brokerUrl === null) {
+      const problem = embeddedBrokerProblem(config.embedded_broker);
+      if (problem) throw new DoorbellAgentError(problem);
       broker = await startEmbeddedBroker(config.embedded_broker);
+      // The agent's own client: the embedded broker's credentials; its certificate is our own (loopback).
+      mqttOptions = {
+        ...config.mqtt,
+        username: config.embedded_broker.username,
+        password: config.embedded_broker.password,
+        tls: { ...config.mqtt.tls, reject_unauthorized: config.embedded_broker.tls.cert === null },
+      };
       brokerUrl = broker.url;
       log.info('embedded MQTT broker listening', { host: config.embedded_broker.host, port: broker.port });
       stoppers.push(() => (broker as EmbeddedBroker).close());
     }
     publisher = new MqttPublisher({
       url: brokerUrl,
-      mqtt: config.mqtt,
+      mqtt: mqttOptions,
       homeassistant: config.homeassistant,
       devices: config.devices,
       version: options.version,
@@ -115,33 +244,23 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     publisher.client.on('connect', noDelay);
     stoppers.unshift(() => publisher.stop());
     log.info('MQTT connected', { url: redactUrl(brokerUrl) });
+    publisherReady();
+    if (outbox.size > 0) log.info('outbox: sending what was queued', { entries: outbox.size });
+    outbox.pump();
 
     if (config.shelly_mqtt.enabled) {
       await publisher.subscribe(shellySubscriptions(config), (topic, payload, retained) => {
         options.onInput?.({ kind: 'mqtt', t: now(), topic, payload, retain: retained });
-        deliver(pipeline.mqttMessage(topic, payload, retained, now()));
+        deliver(() => pipeline.mqttMessage(topic, payload, retained, now()));
       });
       // Gen1 devices answer with their current state: a baseline for edges, never a ring.
       await publisher.client.publishAsync(`${config.shelly_mqtt.gen1_prefix}/command`, 'announce', {
         qos: 0,
       });
     }
-    if (config.coiot.enabled) {
-      udp = await startUdpListener({
-        host: config.coiot.listen,
-        port: config.coiot.port,
-        group: config.coiot.multicast ? config.coiot.multicast_group : null,
-        interfaceAddress: config.coiot.interface,
-        log,
-        onDatagram: (bytes, source) => {
-          options.onInput?.({ kind: 'coiot', t: now(), src: source, bytes });
-          deliver(pipeline.coiotDatagram(bytes, source, now()));
-        },
-      });
-      stoppers.unshift(() => (udp as UdpListener).close());
-    }
-    scheduleWake();
   } catch (error) {
+    if (wakeTimer) clearTimeout(wakeTimer);
+    outbox.close();
     for (const stop of stoppers) await stop().catch(() => {});
     store.close();
     throw error;
@@ -152,10 +271,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     publisher,
     coiotPort: udp?.port ?? null,
     brokerUrl: broker?.url ?? (config.mqtt.url as string),
+    outbox,
+    pins,
     stop: async () => {
+      stopped = true;
       if (wakeTimer) clearTimeout(wakeTimer);
       for (const stop of stoppers)
         await stop().catch((error: unknown) => log.warn('stop', { error: String(error) }));
+      outbox.close();
       store.close();
       log.info('stopped', { ...pipeline.stats, bad_input: pipeline.badInput.total });
     },

@@ -1,0 +1,38 @@
+import type Database from 'better-sqlite3';
+import type { Pin, PinSource } from './address-pins.ts';
+
+/** Learnt and verified address pins, in the agent's SQLite file (`address_pins`), so a restart keeps them. */
+export class PinTable {
+  private readonly upsert: Database.Statement<[string, string, string]>;
+  private readonly remove: Database.Statement<[string]>;
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS address_pins (
+        device TEXT PRIMARY KEY,
+        address TEXT NOT NULL,
+        source TEXT NOT NULL
+      );
+    `);
+    this.upsert = db.prepare(
+      'INSERT INTO address_pins (device, address, source) VALUES (?, ?, ?) ' +
+        'ON CONFLICT(device) DO UPDATE SET address = excluded.address, source = excluded.source',
+    );
+    this.remove = db.prepare('DELETE FROM address_pins WHERE device = ?');
+  }
+
+  load(): Pin[] {
+    return this.db
+      .prepare<[], { device: string; address: string; source: string }>(
+        'SELECT device, address, source FROM address_pins',
+      )
+      .all()
+      .map((row) => ({ device: row.device, address: row.address, source: row.source as PinSource }));
+  }
+
+  save(device: string, pin: Pin | null): void {
+    if (pin === null) this.remove.run(device);
+    else if (pin.source !== 'config') this.upsert.run(device, pin.address, pin.source);
+    else this.remove.run(device);
+  }
+}
