@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Runs the TypeScript sources without a separate build step: the first start (and any start after a source
-// changed) bundles agent/cli.ts with esbuild into .build/, later starts import that bundle directly. Where
-// .build/ cannot be written, tsx compiles in memory instead (slower start, more memory).
-import { mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// changed) bundles agent/cli.ts with esbuild into .build/, later starts import that bundle directly. Code
+// splitting keeps each command's heavy dependencies (the simulator's WebAssembly ngspice) out of the others.
+// Where .build/ cannot be written, tsx compiles in memory instead (slower start, more memory).
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// Two levels below the root, like every source file, so `new URL('../../circuits/', import.meta.url)` holds.
-const bundle = `${root}.build/cli/cli.mjs`;
+const buildDir = `${root}.build`;
+// Names the current bundle directory; replaced atomically, so concurrent starts never see half a bundle.
+const pointer = `${buildDir}/current`;
 
 function newestSourceMs(dir) {
   let newest = 0;
@@ -19,33 +21,52 @@ function newestSourceMs(dir) {
   return newest;
 }
 
-function isFresh() {
+function freshBundle() {
   try {
-    const built = statSync(bundle).mtimeMs;
-    return ['agent', 'simulator'].every((dir) => newestSourceMs(`${root}${dir}`) <= built);
+    const built = statSync(pointer).mtimeMs;
+    if (!['agent', 'simulator'].every((dir) => newestSourceMs(`${root}${dir}`) <= built)) return null;
+    return `${buildDir}/${readFileSync(pointer, 'utf8').trim()}/cli.mjs`;
   } catch {
-    return false;
+    return null;
   }
 }
 
+async function build() {
+  const { buildSync } = await import('esbuild');
+  // One level below .build/, i.e. two below the root like every source file, so that
+  // `new URL('../../circuits/', import.meta.url)` means the same in the bundle as in the sources.
+  const name = `b${process.pid}-${Date.now()}`;
+  mkdirSync(`${buildDir}/${name}`, { recursive: true });
+  buildSync({
+    entryPoints: { cli: `${root}agent/cli.ts` },
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outdir: `${buildDir}/${name}`,
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'error',
+  });
+  writeFileSync(`${pointer}.${name}`, name);
+  renameSync(`${pointer}.${name}`, pointer);
+  for (const entry of readdirSync(buildDir)) {
+    if (entry.startsWith('b') && entry !== name) {
+      try {
+        if (Date.now() - statSync(`${buildDir}/${entry}`).mtimeMs > 60_000)
+          rmSync(`${buildDir}/${entry}`, { recursive: true });
+      } catch {}
+    }
+  }
+  return `${buildDir}/${name}/cli.mjs`;
+}
+
 async function load() {
-  if (isFresh()) return import(bundle);
+  const bundle = freshBundle();
+  if (bundle) return import(pathToFileURL(bundle).href);
   try {
-    const { buildSync } = await import('esbuild');
-    mkdirSync(`${root}.build/cli`, { recursive: true });
-    const temporary = `${bundle}.${process.pid}.tmp`;
-    buildSync({
-      entryPoints: [`${root}agent/cli.ts`],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      outfile: temporary,
-      logLevel: 'error',
-    });
-    renameSync(temporary, bundle);
-    return import(bundle);
+    return await import(pathToFileURL(await build()).href);
   } catch {
     const { register } = await import('tsx/esm/api');
     register();

@@ -1,10 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { checkWiring } from '../../simulator/circuit/check-wiring.ts';
 import type { SweepProgress } from '../../simulator/circuit/sweep.ts';
-import { renderPressPlot } from '../../simulator/report/svg-plot.ts';
-import { formatTextReport } from '../../simulator/report/text-report.ts';
-import { toJsonReport } from '../../simulator/report/wiring-result.ts';
 import type { CommandContext } from './context.ts';
 
 const PROGRESS_AFTER_MS = 1000;
@@ -30,6 +26,14 @@ export function wiringCommand(ctx: CommandContext): Command {
     .configureOutput(output)
     .exitOverride()
     .action(async (file: string, opts: { json?: boolean; plot?: string; parts?: string }) => {
+      // Loaded here, not at start-up: the simulator (and its WebAssembly ngspice) is not `run`'s to carry.
+      const [{ checkWiring }, { renderPressPlot }, { formatTextReport }, { toJsonReport }] =
+        await Promise.all([
+          import('../../simulator/circuit/check-wiring.ts'),
+          import('../../simulator/report/svg-plot.ts'),
+          import('../../simulator/report/text-report.ts'),
+          import('../../simulator/report/wiring-result.ts'),
+        ]);
       const progress = progressBar(ctx.stderr);
       const result = await checkWiring(file, { partsFile: opts.parts, onProgress: progress.update });
       progress.end();

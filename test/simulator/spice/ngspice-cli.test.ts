@@ -43,7 +43,8 @@ function parseAsciiRaw(text: string): Waveforms {
   return { time: columns[0]!, vectors: new Map(names.slice(1).map((n, i) => [n, columns[i + 1]!])) };
 }
 
-describe.skipIf(!hasNgspice)('cross-check against the ngspice command line', () => {
+// Skipped only outside CI: .ci/run installs Debian's ngspice, so there a missing one is a failure.
+describe.skipIf(!hasNgspice && !process.env.CI)('cross-check against the ngspice command line', () => {
   it('gives the same doorbell-loop waveforms within 1 %', async () => {
     const inst = await makeInstallation({ supply: { vac: 24, hz: 50 } });
     const plan = planPresses(1);
