@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freeUdpPort } from '../helpers/udp.ts';
+import {
+  AgentProcess,
+  FakeUni,
+  macFor,
+  type PersistentBroker,
+  prng,
+  ringCollector,
+  sleep,
+  startPersistentBroker,
+  tempDir,
+  waitUntil,
+  writeAgentConfig,
+} from './support.ts';
+
+/**
+ * The headline fault test: 1,000 presses from 100 Unis (each on its own loopback address, byte-exact SHUNI-1
+ * datagrams) while the broker is SIGKILLed and restarted for random periods and the agent process is SIGKILLed
+ * at random times and started again. Presses a dead agent never heard come back from the event counter in the
+ * next report. Every press must be on the broker exactly once by `press_id`, and nothing else.
+ */
+const DEVICES = 100;
+const PRESSES_PER_DEVICE = 10;
+const SEED = Number(process.env.FAULT_SEED ?? Date.now() % 1_000_000);
+
+describe('1,000 presses through broker outages and agent SIGKILLs', () => {
+  const dir = tempDir('faults-');
+  const base = `fault${process.pid}`;
+  let broker: PersistentBroker | undefined;
+  let agent: AgentProcess | undefined;
+  const unis: FakeUni[] = [];
+
+  afterAll(async () => {
+    await agent?.kill('SIGTERM');
+    for (const uni of unis) uni.close();
+    await broker?.stop();
+  });
+
+  it('publishes every press exactly once (by press_id) and no other ring', { timeout: 240_000 }, async () => {
+    const random = prng(SEED);
+    broker = await startPersistentBroker();
+    const collector = await ringCollector(broker.url, base);
+    const coiotPort = await freeUdpPort();
+    for (let i = 0; i < DEVICES; i++) unis.push(new FakeUni(macFor(i), `127.0.1.${i + 1}`, coiotPort));
+    const configPath = writeAgentConfig(dir, {
+      mqtt: { url: broker.url, base_topic: base, client_id: `agent-${base}` },
+      homeassistant: { enabled: false },
+      shelly_mqtt: { enabled: false },
+      coiot: { listen: '127.0.0.1', port: coiotPort, multicast: false },
+      store: { path: join(dir, 'state.sqlite') },
+      security: { verify_http: false },
+      log: { level: 'info', format: 'json' },
+      devices: unis.map((u) => ({ id: u.id })),
+    });
+    agent = new AgentProcess(configPath, dir);
+    agent.start();
+    await agent.waitFor('MQTT connected');
+    for (const uni of unis) await uni.open();
+    // First contact (baseline counter, address pin) while everything is up.
+    for (const uni of unis) await uni.report();
+    await waitUntil(
+      'every device pinned',
+      () => (agent?.log.match(/device pinned to its first address/g) ?? []).length === DEVICES,
+    );
+
+    let pressing = true;
+    const faults = { agentKills: 0, brokerKills: 0 };
+    const agentChaos = (async () => {
+      const a = agent as AgentProcess;
+      while (pressing) {
+        await sleep(1_500 + random() * 4_000);
+        if (!pressing) break;
+        await a.kill('SIGKILL');
+        faults.agentKills++;
+        await sleep(random() * 1_500);
+        a.start();
+      }
+    })();
+    const brokerChaos = (async () => {
+      const b = broker as PersistentBroker;
+      while (pressing) {
+        await sleep(2_000 + random() * 5_000);
+        if (!pressing) break;
+        await b.kill();
+        faults.brokerKills++;
+        await sleep(300 + random() * 3_000);
+        await b.start();
+      }
+    })();
+    await Promise.all(
+      unis.map(async (uni) => {
+        await sleep(random() * 2_000);
+        for (let i = 0; i < PRESSES_PER_DEVICE; i++) {
+          await uni.pressDown();
+          await sleep(80 + random() * 150);
+          await uni.release();
+          // ≥ 1.6 s of device time between presses of one device.
+          await sleep(1_600 + random() * 3_000);
+        }
+      }),
+    );
+    pressing = false;
+    await Promise.all([agentChaos, brokerChaos]);
+    const a = agent as AgentProcess;
+    if (!a.running) a.start();
+    await a.waitFor('CoIoT listening');
+    // The next periodic report carries the counter: presses the dead agent never heard are recovered from it.
+    for (const uni of unis) await uni.report();
+    await a.waitFor('MQTT connected');
+
+    const expected = DEVICES * PRESSES_PER_DEVICE;
+    await waitUntil('every press on the broker', () => collector.distinctPressIds().size >= expected, 60_000);
+    await sleep(2_000); // anything extra (a second ring for a press) would arrive by now
+    const ids = collector.distinctPressIds();
+    const perDevice = new Map<string, Set<string>>();
+    for (const { ring } of collector.rings) {
+      const set = perDevice.get(ring.device as string) ?? new Set();
+      set.add(ring.press_id as string);
+      perDevice.set(ring.device as string, set);
+    }
+    const recovered = new Set(collector.rings.filter((r) => r.ring.recovered).map((r) => r.ring.press_id));
+    console.log(
+      `fault run seed=${SEED}: ${expected} presses, ${ids.size} press ids, ${collector.rings.length} deliveries ` +
+        `(${collector.rings.length - ids.size} QoS 1 re-deliveries), ${recovered.size} recovered from counters, ` +
+        `${faults.agentKills} agent SIGKILLs (${a.starts} starts), ${faults.brokerKills} broker kills`,
+    );
+    expect(ids.size).toBe(expected);
+    for (const uni of unis) expect(perDevice.get(uni.id)?.size ?? 0, uni.id).toBe(uni.presses);
+    expect(faults.agentKills).toBeGreaterThan(0);
+    expect(faults.brokerKills).toBeGreaterThan(0);
+    await collector.close();
+  });
+});

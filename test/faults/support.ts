@@ -1,0 +1,270 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { stringify } from 'yaml';
+import { encodeStatus, shuniValues } from '../../simulator/emulator/coiot-encode.ts';
+import { freePort, mosquittoPath } from '../helpers/mosquitto.ts';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A small seeded PRNG (mulberry32), so a failing run can be repeated with its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function waitUntil(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/**
+ * A real mosquitto that keeps sessions and queued QoS 1 messages across a SIGKILL (persistence saved on every
+ * change), as a broker a doorbell consumer relies on would: what the agent got a PUBACK for is not lost with it.
+ */
+export interface PersistentBroker {
+  url: string;
+  port: number;
+  running(): boolean;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startPersistentBroker(): Promise<PersistentBroker> {
+  const binary = mosquittoPath();
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'mosq-persist-'));
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${dir}/`,
+      'autosave_on_changes true',
+      'autosave_interval 1',
+      'max_queued_messages 0',
+      '',
+    ].join('\n'),
+  );
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(binary, ['-c', conf], { stdio: 'ignore' });
+    await waitForTcp(port);
+  };
+  const kill = async () => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once('exit', () => resolve());
+      running.kill('SIGKILL');
+    });
+  };
+  await start();
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    running: () => child !== undefined,
+    kill,
+    start,
+    stop: kill,
+  };
+}
+
+async function waitForTcp(port: number, timeoutMs = 10_000): Promise<void> {
+  const { Socket } = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = new Socket();
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+      socket.connect(port, '127.0.0.1');
+    });
+    if (ok) return;
+    await sleep(20);
+  }
+  throw new Error(`port ${port} did not open`);
+}
+
+/** A consumer with a persistent session (clean: false, QoS 1) recording every ring it receives. */
+export async function ringCollector(url: string, baseTopic: string) {
+  const client: MqttClient = await connectAsync(url, {
+    clientId: `ring-collector-${process.pid}-${Date.now().toString(36)}`,
+    clean: false,
+    reconnectPeriod: 100,
+    connectTimeout: 2_000,
+  });
+  const rings: Array<{ topic: string; ring: Record<string, unknown> }> = [];
+  const problems: Array<Record<string, unknown>> = [];
+  client.on('message', (topic, payload) => {
+    if (topic.endsWith('/ring')) rings.push({ topic, ring: JSON.parse(payload.toString()) });
+    if (topic.endsWith('/problem')) problems.push(JSON.parse(payload.toString()));
+  });
+  client.on('error', () => {});
+  await client.subscribeAsync([`${baseTopic}/+/ring`, `${baseTopic}/+/problem`], { qos: 1 });
+  return {
+    client,
+    rings,
+    problems,
+    distinctPressIds: () => new Set(rings.map((r) => r.ring.press_id as string)),
+    close: () => client.endAsync(true),
+  };
+}
+
+/** `node bin/doorbell-agent.js run` as a real process that can be SIGKILLed and started again. */
+export class AgentProcess {
+  private child: ChildProcess | undefined;
+  private readonly logPath: string;
+  starts = 0;
+  private output = '';
+
+  constructor(
+    readonly configPath: string,
+    dir: string,
+  ) {
+    this.logPath = join(dir, 'agent.log');
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  /** The log lines of the current process so far. */
+  get log(): string {
+    return this.output;
+  }
+
+  start(): void {
+    this.starts++;
+    this.output = '';
+    const child = spawn(process.execPath, ['bin/doorbell-agent.js', 'run', '--config', this.configPath], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const file = createWriteStream(this.logPath, { flags: 'a' });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString();
+      file.write(chunk);
+    });
+    child.once('exit', () => file.end());
+    this.child = child;
+  }
+
+  /** Waits until this process logged `msg` (e.g. `MQTT connected`). */
+  async waitFor(msg: string, timeoutMs = 30_000): Promise<void> {
+    await waitUntil(`agent log "${msg}"`, () => this.output.includes(`"msg":"${msg}"`), timeoutMs);
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  get logFile(): string {
+    return this.logPath;
+  }
+}
+
+export function writeAgentConfig(dir: string, config: Record<string, unknown>): string {
+  const path = join(dir, 'doorbell-agent.yaml');
+  writeFileSync(path, stringify(config));
+  return path;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A Gen1 Uni on its own loopback address (127.0.1.x), sending byte-exact SHUNI-1 status datagrams. */
+export class FakeUni {
+  readonly id: string;
+  private socket: dgram.Socket | undefined;
+  private serial = 1;
+  private messageId = 1;
+  count = 0;
+  level = false;
+  presses = 0;
+
+  constructor(
+    readonly mac: string,
+    readonly address: string,
+    private readonly port: number,
+  ) {
+    this.id = `shellyuni-${mac}`;
+  }
+
+  async open(): Promise<void> {
+    const socket = dgram.createSocket('udp4');
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.bind(0, this.address, resolve));
+    this.socket = socket;
+  }
+
+  /** One status report of the current state (a change increments the serial, as the firmware does). */
+  async report(changed = true): Promise<void> {
+    if (changed) this.serial = (this.serial % 0xffff) + 1;
+    const bytes = encodeStatus({
+      deviceType: 'SHUNI-1',
+      mac: this.mac,
+      messageId: this.messageId++,
+      serial: this.serial,
+      values: shuniValues({
+        inputs: [
+          { level: this.level, event: this.count > 0 ? 'S' : '', count: this.count },
+          { level: false, event: '', count: 0 },
+        ],
+      }),
+    });
+    await this.send(bytes);
+  }
+
+  async send(bytes: Buffer): Promise<void> {
+    const socket = this.socket;
+    if (!socket) throw new Error('not open');
+    await new Promise<void>((resolve) => socket.send(bytes, this.port, '127.0.0.1', () => resolve()));
+  }
+
+  async pressDown(): Promise<void> {
+    this.level = true;
+    this.presses++;
+    await this.report();
+  }
+
+  async release(): Promise<void> {
+    this.level = false;
+    this.count = (this.count + 1) & 0xffff;
+    await this.report();
+  }
+
+  close(): void {
+    this.socket?.close();
+    this.socket = undefined;
+  }
+}
+
+export function macFor(index: number): string {
+  return `98CDAC${(0x100000 + index).toString(16).toUpperCase().slice(-6)}`;
+}
