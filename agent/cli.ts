@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './commands/context.ts';
+import { demoCommand } from './commands/demo.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 import { wiringCommand } from './commands/wiring.ts';
@@ -16,7 +17,8 @@ export function buildProgram(ctx: CommandContext): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
-  for (const make of [runCommand, replayCommand, wiringCommand]) program.addCommand(make(ctx).exitOverride());
+  for (const make of [runCommand, replayCommand, wiringCommand, demoCommand])
+    program.addCommand(make(ctx).exitOverride());
   return program;
 }
 

@@ -1,0 +1,100 @@
+import { decodeCoiot } from '../../agent/protocol/coiot-packet.ts';
+import { readG } from '../../agent/protocol/coiot-status.ts';
+import type { WireSend } from '../emulator/uni.ts';
+
+/**
+ * The test oracle: which presses left evidence that reached the agent in a form it can act on, computed from
+ * what the emulated devices actually put on the wire (after fault injection), in the order it arrived.
+ *  - an edge: a report of input 0 high on a path whose last delivered level was low, while no other path's last
+ *    delivered level is high (the detector ignores a rise another path still sees high);
+ *  - a Gen1 counter step: an `event_cnt` above the last one delivered in the same boot, once a first one (the
+ *    baseline) has been delivered; it accounts for every press up to that count;
+ *  - a Gen2 `single_push`/`long_push`.
+ */
+export interface PressWindow {
+  /** Rise of the logical input (ms, scheduler clock). */
+  fromMs: number;
+  /** Until the next closure's rise (ms). */
+  untilMs: number;
+  /** `event_cnt` this press produces on the device (Gen1, events enabled), counted since the last boot. */
+  count: number | null;
+  boot: number;
+}
+
+export interface Observation {
+  atMs: number;
+  path: 'coiot' | 'mqtt';
+  level?: 0 | 1;
+  count?: number;
+  pushed?: boolean;
+  boot: number;
+}
+
+/** What one send says about input 0, or null when it says nothing about it. */
+export function observe(send: WireSend, atMs: number, boot: number): Observation | null {
+  if (send.via === 'coiot') {
+    if (send.kind === 'reply') return null;
+    const g = readG(decodeCoiot(send.bytes).payload);
+    return { atMs, path: 'coiot', level: g.get(2101) === 1 ? 1 : 0, count: Number(g.get(2103)), boot };
+  }
+  const topic = send.topic;
+  if (/^shellies\/[^/]+\/input\/0$/.test(topic))
+    return { atMs, path: 'mqtt', level: send.payload === '1' ? 1 : 0, boot };
+  if (/^shellies\/[^/]+\/input_event\/0$/.test(topic)) {
+    return { atMs, path: 'mqtt', count: (JSON.parse(send.payload) as { event_cnt: number }).event_cnt, boot };
+  }
+  if (topic.endsWith('/events/rpc')) {
+    const frame = JSON.parse(send.payload) as {
+      params: { events?: Array<{ component: string; event: string }> };
+    };
+    const e = frame.params.events?.find((x) => x.component === 'input:0');
+    if (!e) return null;
+    if (e.event === 'btn_down' || e.event === 'btn_up')
+      return { atMs, path: 'mqtt', level: e.event === 'btn_down' ? 1 : 0, boot };
+    if (e.event === 'single_push' || e.event === 'long_push')
+      return { atMs, path: 'mqtt', pushed: true, boot };
+  }
+  return null;
+}
+
+/** For each press window, whether its evidence reached the agent (observations in arrival order). */
+export function pressesReached(
+  windows: readonly PressWindow[],
+  observations: readonly Observation[],
+): boolean[] {
+  const reached = windows.map(() => false);
+  const level: Partial<Record<'coiot' | 'mqtt', 0 | 1>> = {};
+  let baseline: { boot: number; count: number } | null = null;
+  const windowAt = (ms: number) => windows.findIndex((w) => ms >= w.fromMs && ms < w.untilMs);
+  for (const o of observations) {
+    if (o.level !== undefined) {
+      const other = o.path === 'coiot' ? 'mqtt' : 'coiot';
+      const before = level[o.path];
+      if (o.level === 1 && before !== 1 && level[other] !== 1) {
+        const k = windowAt(o.atMs);
+        if (k >= 0) reached[k] = true;
+      }
+      level[o.path] = o.level;
+    }
+    if (o.pushed) {
+      const k = windowAt(o.atMs);
+      if (k >= 0) reached[k] = true;
+    }
+    if (o.count !== undefined) {
+      if (baseline !== null && baseline.boot === o.boot && o.count > baseline.count) {
+        windows.forEach((w, k) => {
+          if (
+            w.boot === o.boot &&
+            w.count !== null &&
+            w.count > (baseline as { count: number }).count &&
+            w.count <= (o.count as number)
+          )
+            reached[k] = true;
+        });
+      }
+      if (baseline === null || baseline.boot !== o.boot || o.count > baseline.count)
+        baseline = { boot: o.boot, count: o.count };
+    }
+  }
+  return reached;
+}
