@@ -20,6 +20,8 @@ export interface OutboxStats {
   droppedRings: number;
   /** Failed send attempts (retried). */
   sendFailures: number;
+  /** Entries the database could not take (disk full, I/O error): kept in memory and sent from there. */
+  heldInMemory: number;
 }
 
 export interface OutboxOptions {
@@ -50,7 +52,11 @@ export class Outbox {
     droppedProblems: 0,
     droppedRings: 0,
     sendFailures: 0,
+    heldInMemory: 0,
   };
+  /** Entries that could not be written, under negative ids (lost with the process, but not while it runs). */
+  private readonly memory = new Map<number, OutboxEvent>();
+  private memoryId = 0;
   private readonly insert: Database.Statement<[string, string]>;
   private readonly remove: Database.Statement<[number]>;
   private readonly countAll: Database.Statement<[], { n: number }>;
@@ -88,7 +94,7 @@ export class Outbox {
 
   /** Entries waiting for their PUBACK (including those being sent). */
   get size(): number {
-    return this.countAll.get()?.n ?? 0;
+    return (this.countAll.get()?.n ?? 0) + this.memory.size;
   }
 
   /** Every entry, oldest first (diagnostics and tests). */
@@ -101,15 +107,51 @@ export class Outbox {
 
   /** Queues one event (synchronously, on disk once the surrounding transaction commits). Call `pump` after. */
   enqueue(event: OutboxEvent): void {
-    while ((this.countAll.get()?.n ?? 0) >= this.options.maxEntries) this.dropOne();
-    this.insert.run(event.type, JSON.stringify(event));
     this.stats.queued++;
+    try {
+      while ((this.countAll.get()?.n ?? 0) >= this.options.maxEntries) this.dropOne();
+      this.insert.run(event.type, JSON.stringify(event));
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      this.options.log.error('outbox: cannot write to the database; keeping the event in memory', {
+        kind: event.type,
+        error: String(error),
+      });
+      this.holdInMemory(event);
+    }
+  }
+
+  /**
+   * Events whose transaction failed to commit (the disk is full): sent from memory, so the running agent still
+   * publishes them; a crash before their PUBACK would lose them, which is all a full disk leaves possible.
+   */
+  keepInMemory(events: Iterable<OutboxEvent>): void {
+    for (const event of events) this.holdInMemory(event);
+  }
+
+  private holdInMemory(event: OutboxEvent): void {
+    if (this.memory.size >= this.options.maxEntries) {
+      const victim = [...this.memory].find(([, e]) => e.type === 'problem') ?? [...this.memory][0];
+      if (victim) {
+        this.memory.delete(victim[0]);
+        if (victim[1].type === 'problem') this.stats.droppedProblems++;
+        else this.stats.droppedRings++;
+      }
+    }
+    this.memory.set(--this.memoryId, event);
+    this.stats.heldInMemory++;
   }
 
   /** Hands queued entries to `send`, oldest first, up to `maxInFlight` at a time. Safe to call any time. */
   pump(): void {
     if (this.closed) return;
     let room = this.maxInFlight - this.inFlight.size;
+    for (const [id, event] of this.memory) {
+      if (room <= 0) return;
+      if (this.inFlight.has(id)) continue;
+      this.start(id, event);
+      room--;
+    }
     while (room > 0) {
       const rows = this.pendingAfter.all(this.cursor, room + this.inFlight.size);
       if (rows.length === 0) return;
@@ -141,7 +183,8 @@ export class Outbox {
       () => {
         this.inFlight.delete(id);
         if (this.closed) return;
-        this.remove.run(id);
+        if (id < 0) this.memory.delete(id);
+        else this.remove.run(id);
         this.stats.published++;
         this.pump();
       },
@@ -185,4 +228,13 @@ export class Outbox {
       },
     );
   }
+}
+
+/** Errors that mean the database cannot take writes right now (full disk, I/O error, read-only file). */
+export function isStorageFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY'))
+  );
 }

@@ -10,7 +10,7 @@ import {
   startEmbeddedBroker,
 } from '../outputs/embedded-broker.ts';
 import { MqttPublisher } from '../outputs/mqtt-publisher.ts';
-import { Outbox } from '../outputs/outbox.ts';
+import { isStorageFailure, Outbox } from '../outputs/outbox.ts';
 import type { AddressPins } from '../security/address-pins.ts';
 import { PinTable } from '../security/pin-table.ts';
 import { pinsFrom, securityFrom } from '../security/setup.ts';
@@ -86,6 +86,15 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       }
     },
   });
+  let lastStoreErrorLogMs = Number.NEGATIVE_INFINITY;
+  store.onWriteError = (error) => {
+    if (now() - lastStoreErrorLogMs < 60_000) return;
+    lastStoreErrorLogMs = now();
+    log.error('store: cannot save channel state (disk full?); going on from memory', {
+      error: String(error),
+      write_errors: store.writeErrors,
+    });
+  };
   const pinTable = new PinTable(store.database);
   const pins = pinsFrom(config, (device, pin) => pinTable.save(device, pin));
   pins?.load(pinTable.load());
@@ -93,13 +102,25 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
    * Runs one pipeline step in one SQLite transaction with the outbox inserts of its rings (and of any problem it
    * raised): the detector state that says a press was rung never commits without the ring queued.
    */
+  let stepProblems: ProblemEvent[] = [];
   const deliver = (decide: () => DetectorOutput) => {
     const queued = outbox.stats.queued;
-    const output = store.atomically(() => {
-      const out = decide();
-      for (const ring of out.rings) outbox.enqueue(ring);
-      return out;
-    });
+    let decided: DetectorOutput | undefined;
+    stepProblems = [];
+    let output: DetectorOutput;
+    try {
+      output = store.atomically(() => {
+        decided = decide();
+        for (const ring of decided.rings) outbox.enqueue(ring);
+        return decided;
+      });
+    } catch (error) {
+      // The commit failed (disk full, I/O error): what the step decided still goes out, from memory.
+      if (!decided || !isStorageFailure(error)) throw error;
+      output = decided;
+      log.error('store: cannot commit; rings kept in memory until published', { error: String(error) });
+      outbox.keepInMemory([...output.rings, ...stepProblems]);
+    }
     for (const note of output.notes) log.info(note.kind.replace('_', ' '), { ...note });
     for (const ring of output.rings) log.info('ring', { ...ring });
     if (outbox.stats.queued !== queued) outbox.pump();
@@ -172,6 +193,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       onProblem: (problem) => {
         // Synchronous, inside the step's transaction when raised by a datagram.
         log.warn('problem', { ...problem });
+        stepProblems.push(problem);
         outbox.enqueue(problem);
       },
       onAddressToVerify: verifyAddress,

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { ChannelState } from '../detect/channel.ts';
 import type { ChannelStore } from '../detect/detector.ts';
+import { isStorageFailure } from '../outputs/outbox.ts';
 
 /**
  * The agent's persisted state, in one SQLite file (better-sqlite3: synchronous, so a ring is on disk before the
@@ -12,6 +13,9 @@ export class SqliteStore implements ChannelStore {
   private readonly selectChannel: Database.Statement<[string], { json: string }>;
   private readonly upsertChannel: Database.Statement<[string, string]>;
   private readonly runInTransaction: (fn: () => unknown) => unknown;
+  /** Channel states that could not be written (disk full, I/O error). */
+  writeErrors = 0;
+  onWriteError: ((error: unknown) => void) | undefined;
 
   constructor(readonly path: string) {
     this.db = new Database(path);
@@ -35,8 +39,18 @@ export class SqliteStore implements ChannelStore {
     return row ? (JSON.parse(row.json) as ChannelState) : undefined;
   }
 
+  /**
+   * Never throws for a full disk or an I/O error: the detector goes on from memory (and the rings of the step
+   * still go out); the failure is counted and reported through `onWriteError`.
+   */
   saveChannel(key: string, state: ChannelState): void {
-    this.upsertChannel.run(key, JSON.stringify(state));
+    try {
+      this.upsertChannel.run(key, JSON.stringify(state));
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      this.writeErrors++;
+      this.onWriteError?.(error);
+    }
   }
 
   /** The open database, for tables that must commit together with channel state (the outbox, address pins). */

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { isStorageFailure } from '../outputs/outbox.ts';
 import type { Pin, PinSource } from './address-pins.ts';
 
 /** Learnt and verified address pins, in the agent's SQLite file (`address_pins`), so a restart keeps them. */
@@ -30,9 +31,13 @@ export class PinTable {
       .map((row) => ({ device: row.device, address: row.address, source: row.source as PinSource }));
   }
 
+  /** A full disk only costs the pin's persistence (it is kept in memory), never the datagram. */
   save(device: string, pin: Pin | null): void {
-    if (pin === null) this.remove.run(device);
-    else if (pin.source !== 'config') this.upsert.run(device, pin.address, pin.source);
-    else this.remove.run(device);
+    try {
+      if (pin === null || pin.source === 'config') this.remove.run(device);
+      else this.upsert.run(device, pin.address, pin.source);
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+    }
   }
 }
