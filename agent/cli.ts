@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CommandContext } from './commands/context.ts';
 import { demoCommand } from './commands/demo.ts';
+import { emulateCommand } from './commands/emulate.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 import { wiringCommand } from './commands/wiring.ts';
@@ -17,7 +18,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
-  for (const make of [runCommand, replayCommand, wiringCommand, demoCommand])
+  for (const make of [runCommand, replayCommand, wiringCommand, demoCommand, emulateCommand])
     program.addCommand(make(ctx).exitOverride());
   return program;
 }

@@ -1,0 +1,169 @@
+import { createInterface } from 'node:readline';
+import { Command, InvalidArgumentError } from 'commander';
+import type { CoiotPeer } from '../../simulator/emulator/coiot-node.ts';
+import {
+  type EmulatedUni,
+  startEmulatedUni,
+  type UniGen,
+  type WireSend,
+} from '../../simulator/emulator/uni.ts';
+import {
+  type ChimeSpec,
+  doorbellClosures,
+  formatChime,
+  idealInput,
+  parseChime,
+} from '../../simulator/emulator/visitor.ts';
+import { decodeCoiot } from '../protocol/coiot-packet.ts';
+import type { CommandContext } from './context.ts';
+
+interface EmulateOptions {
+  gen: UniGen;
+  id?: string;
+  coiot: string;
+  mqtt?: string;
+  http?: number;
+  pressEvery?: number;
+  hold: number;
+  chime: ChimeSpec;
+}
+
+/** `shellyuni-<MAC>` / `shellyplusuni-<mac>` → the 12-hex MAC. */
+export function macFromId(id: string, gen: UniGen): string {
+  const prefix = gen === 'gen1' ? 'shellyuni-' : 'shellyplusuni-';
+  const m = new RegExp(`^${prefix}([0-9A-Fa-f]{12})$`).exec(id);
+  if (!m) throw new InvalidArgumentError(`a ${gen} id is ${prefix}<12 hex digits of the MAC>`);
+  return (m[1] as string).toUpperCase();
+}
+
+export function parseCoiotTarget(value: string): CoiotPeer | null {
+  if (value === 'mcast') return 'mcast';
+  if (value === 'off') return null;
+  const m = /^([0-9.]+|[A-Za-z0-9.-]+)(?::([0-9]{1,5}))?$/.exec(value);
+  const port = Number(m?.[2] ?? 5683);
+  if (!m || port < 1 || port > 65535) throw new InvalidArgumentError('mcast, off or HOST[:PORT]');
+  return { host: m[1] as string, port };
+}
+
+/** One line per thing the device put on the wire. */
+export function describeSend(send: WireSend): string {
+  if (send.via === 'mqtt') return `mqtt  ${send.topic} ${send.payload}`;
+  try {
+    const m = decodeCoiot(send.bytes);
+    const serial = m.serial === undefined ? '' : ` serial ${m.serial}`;
+    return `coiot ${send.kind.padEnd(8)} → ${send.to} mid ${m.messageId}${serial} ${m.payload.toString().slice(0, 200)}`;
+  } catch {
+    return `coiot ${send.kind} → ${send.to} ${send.bytes.length} bytes`;
+  }
+}
+
+export function emulateCommand(ctx: CommandContext): Command {
+  return new Command('emulate')
+    .description(
+      'Run one emulated Shelly Uni on this machine, for trying Home Assistant, Node-RED, automations or any Shelly\n' +
+        'client without hardware: Gen1 SHUNI-1 (CoIoT, MQTT, HTTP API) or Plus Uni (MQTT). Presses the doorbell on\n' +
+        'a schedule, on Enter, or on SIGUSR1, and prints everything it sends.',
+    )
+    .option('--gen <gen>', 'gen1 | plus', parseGen, 'gen1' as UniGen)
+    .option('--id <id>', 'device id: shellyuni-<MAC> (gen1) or shellyplusuni-<mac> (plus)')
+    .option(
+      '--coiot <target>',
+      'gen1: mcast (224.0.1.187:5683), HOST[:PORT] (unicast coiot_peer) or off',
+      'mcast',
+    )
+    .option('--mqtt <url>', 'broker to connect to, e.g. mqtt://127.0.0.1:1883')
+    .option(
+      '--http <port>',
+      'serve the HTTP API (/shelly, /settings, /status, /cit/d) on this port',
+      parsePort,
+    )
+    .option('--press-every <s>', 'press the button every S seconds', parsePositive)
+    .option('--hold <s>', 'how long each press holds the button', parsePositive, 0.3)
+    .option('--chime <mode>', 'mechanical | electronic:N (the doorbell holds the line N s)', parseChimeArg, {
+      mode: 'mechanical',
+    } as ChimeSpec)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  doorbell-agent emulate --coiot 127.0.0.1:5683 --press-every 10\n' +
+        '  doorbell-agent emulate --gen plus --mqtt mqtt://127.0.0.1:1883\n\n' +
+        'Input events need btn_type momentary or detached; this Uni starts as detached (a real one ships as toggle:\n' +
+        'set it with GET /settings/relay/0?btn_type=toggle to see the difference). SIGINT/SIGTERM stops it.',
+    )
+    .action(async (options: EmulateOptions) => {
+      const out = (line: string) => ctx.stdout.write(`${line}\n`);
+      const id =
+        options.id ?? (options.gen === 'gen1' ? 'shellyuni-AABBCC000001' : 'shellyplusuni-aabbcc000001');
+      const mac = macFromId(id, options.gen);
+      const peer = options.gen === 'gen1' ? parseCoiotTarget(options.coiot) : null;
+      const uni: EmulatedUni = await startEmulatedUni({
+        gen: options.gen,
+        mac,
+        coiot: peer === null ? null : { peer },
+        mqtt: options.mqtt ? { url: options.mqtt } : null,
+        http: options.http === undefined ? null : { port: options.http, host: '0.0.0.0' },
+        onSend: (send) => out(`${new Date().toISOString()} ${describeSend(send)}`),
+      });
+      out(
+        `emulating ${uni.id} (${options.gen === 'gen1' ? 'SHUNI-1' : 'SNSN-0043X'}), ${formatChime(options.chime)} chime` +
+          (peer ? `, CoIoT → ${peer === 'mcast' ? '224.0.1.187:5683' : `${peer.host}:${peer.port}`}` : '') +
+          (options.mqtt ? `, MQTT ${options.mqtt}` : '') +
+          (uni.http ? `, HTTP on port ${uni.http.port}` : '') +
+          '. Enter or SIGUSR1 presses the button; Ctrl-C stops.',
+      );
+      let presses = 0;
+      const press = () => {
+        presses++;
+        const { closures } = doorbellClosures([{ atS: 0, holdS: options.hold }], options.chime);
+        out(`press ${presses}`);
+        uni.input(idealInput(closures));
+      };
+      const timer =
+        options.pressEvery === undefined ? undefined : setInterval(press, options.pressEvery * 1000);
+      const lines =
+        process.stdin.isTTY || !process.stdin.readableEnded
+          ? createInterface({ input: process.stdin })
+          : undefined;
+      lines?.on('line', press);
+      process.on('SIGUSR1', press);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      if (timer) clearInterval(timer);
+      process.off('SIGUSR1', press);
+      lines?.close();
+      await uni.stop();
+      out(`stopped after ${presses} presses`);
+    });
+}
+
+function parseGen(value: string): UniGen {
+  if (value !== 'gen1' && value !== 'plus') throw new InvalidArgumentError('gen1 or plus');
+  return value;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('a TCP port (0 = any free one)');
+  return n;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError('a positive number of seconds');
+  return n;
+}
+
+function parseChimeArg(value: string): ChimeSpec {
+  try {
+    return parseChime(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
