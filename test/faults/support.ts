@@ -210,7 +210,7 @@ export class FakeUni {
 
   constructor(
     readonly mac: string,
-    readonly address: string,
+    public address: string,
     private readonly port: number,
   ) {
     this.id = `shellyuni-${mac}`;
@@ -257,6 +257,13 @@ export class FakeUni {
     this.level = false;
     this.count = (this.count + 1) & 0xffff;
     await this.report();
+  }
+
+  /** The device got another address (DHCP): same id, same counters, new source. */
+  async moveTo(address: string): Promise<void> {
+    this.close();
+    this.address = address;
+    await this.open();
   }
 
   close(): void {
