@@ -5,8 +5,10 @@ import type { WireSend } from '../emulator/uni.ts';
 /**
  * The test oracle: which presses left evidence that reached the agent in a form it can act on, computed from
  * what the emulated devices actually put on the wire (after fault injection), in the order it arrived.
- *  - an edge: a report of input 0 high on a path whose last delivered level was low, while no other path's last
- *    delivered level is high (the detector ignores a rise another path still sees high);
+ *  - an edge: a report of input 0 high on a path whose last delivered level was low (or, before that path said
+ *    anything, the last level any path delivered), while no other path still sees it high. A rise from an unknown
+ *    level is not an edge: a Plus Uni in button mode never reports its level, so the first `btn_down` after the
+ *    agent starts only counts through its `single_push`/`long_push` (the agent's rule, found by this property);
  *  - a Gen1 counter step: an `event_cnt` above the last one delivered in the same boot, once a first one (the
  *    baseline) has been delivered; it accounts for every press up to that count;
  *  - a Gen2 `single_push`/`long_push`.
@@ -66,15 +68,17 @@ export function pressesReached(
   const level: Partial<Record<'coiot' | 'mqtt', 0 | 1>> = {};
   let baseline: { boot: number; count: number } | null = null;
   const windowAt = (ms: number) => windows.findIndex((w) => ms >= w.fromMs && ms < w.untilMs);
+  let lastLevel: 0 | 1 | undefined;
   for (const o of observations) {
     if (o.level !== undefined) {
       const other = o.path === 'coiot' ? 'mqtt' : 'coiot';
-      const before = level[o.path];
-      if (o.level === 1 && before !== 1 && level[other] !== 1) {
+      const before = level[o.path] ?? lastLevel;
+      if (o.level === 1 && before === 0 && level[other] !== 1) {
         const k = windowAt(o.atMs);
         if (k >= 0) reached[k] = true;
       }
       level[o.path] = o.level;
+      lastLevel = o.level;
     }
     if (o.pushed) {
       const k = windowAt(o.atMs);
