@@ -86,7 +86,7 @@ export async function startPersistentBroker(): Promise<PersistentBroker> {
   };
 }
 
-async function waitForTcp(port: number, timeoutMs = 10_000): Promise<void> {
+export async function waitForTcp(port: number, timeoutMs = 10_000): Promise<void> {
   const { Socket } = await import('node:net');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
