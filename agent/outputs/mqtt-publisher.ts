@@ -6,6 +6,7 @@ import type { ProblemEvent, RingEvent } from '../trace/events.ts';
 import {
   buildAgentDiscovery,
   buildDeviceDiscovery,
+  type DiscoveryComponent,
   type DiscoveryOptions,
   deviceObjectId,
   discoveryTopic,
@@ -32,6 +33,8 @@ export interface MqttPublisherOptions {
   announceDelayMs?: () => number;
   /** Failures that have nobody to return to: background publishes, handler exceptions, connection errors. */
   onError?: (error: unknown, context: string) => void;
+  /** More entities in each doorbell's discovery device (health: problem, connectivity, battery, presses). */
+  extraComponents?: (device: DeviceConfig) => Record<string, DiscoveryComponent>;
 }
 
 interface Route {
@@ -145,7 +148,9 @@ export class MqttPublisher {
     if (!this.opts.homeassistant.enabled) return;
     const messages = [
       buildAgentDiscovery(this.discovery),
-      ...this.opts.devices.map((device) => buildDeviceDiscovery(device, this.discovery)),
+      ...this.opts.devices.map((device) =>
+        buildDeviceDiscovery(device, this.discovery, this.opts.extraComponents?.(device)),
+      ),
     ];
     await Promise.all(
       messages.map(({ topic, payload }) =>
