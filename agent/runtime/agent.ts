@@ -50,6 +50,7 @@ export interface RunningAgent {
   brokerUrl: string;
   /** Rings and problems waiting for the broker's PUBACK (persisted). */
   outbox: Outbox;
+  store: SqliteStore;
   /** CoIoT address pins (undefined when `security.pin_addresses` is off). */
   pins: AddressPins | undefined;
   stop(): Promise<void>;
@@ -294,6 +295,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     coiotPort: udp?.port ?? null,
     brokerUrl: broker?.url ?? (config.mqtt.url as string),
     outbox,
+    store,
     pins,
     stop: async () => {
       stopped = true;
