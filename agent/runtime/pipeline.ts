@@ -87,7 +87,7 @@ export class Pipeline {
     this.stats.datagrams++;
     const address = source.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
     const { pins, limiter } = this.security;
-    if (limiter && !limiter.allow(address, pins?.isDeviceAddress(address) ?? false, nowMs)) {
+    if (limiter && !limiter.allow(address, pins?.devicesAt(address) ?? 1, nowMs)) {
       this.stats.rateLimited++;
       return empty();
     }

@@ -97,6 +97,11 @@ export class AddressPins {
     return this.addressUse.has(address);
   }
 
+  /** How many configured devices are pinned to `address`. */
+  devicesAt(address: string): number {
+    return this.addressUse.get(address) ?? 0;
+  }
+
   check(device: string, address: string, nowMs: number): PinVerdict {
     if (!this.configured.has(device)) {
       if (!this.options.discovery || this.discovered.has(device))

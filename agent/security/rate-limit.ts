@@ -2,7 +2,7 @@
  * Per-source token buckets for unauthenticated UDP, so a flood from one address (or from many forged ones)
  * cannot starve the reports of real devices nor grow memory. Pure: time comes in as `nowMs`.
  *
- *  - every source address has its own bucket (`ratePerS`, `burst`);
+ *  - every source address has its own bucket (`ratePerS`, `burst`, times the devices pinned there);
  *  - sources that are not a known device's address also share one bucket (`sharedRatePerS`), so forging a
  *    fresh source address per datagram gains nothing;
  *  - at most `maxSources` buckets are kept, least recently heard forgotten first (a forgotten source starts
@@ -20,6 +20,8 @@ export interface RateLimitOptions {
 interface Bucket {
   tokens: number;
   atMs: number;
+  /** Devices the bucket was last sized for: a device newly pinned to the address brings its own burst. */
+  share: number;
 }
 
 export interface RateLimitStats {
@@ -40,7 +42,7 @@ export class SourceRateLimiter {
       !(options.ratePerS > 0 && options.burst >= 1 && options.sharedRatePerS > 0 && options.maxSources >= 1)
     )
       throw new RangeError('rate limits must be positive');
-    this.shared = { tokens: options.sharedRatePerS, atMs: Number.NEGATIVE_INFINITY };
+    this.shared = { tokens: options.sharedRatePerS, atMs: Number.NEGATIVE_INFINITY, share: 1 };
   }
 
   /** Sources tracked right now (never more than `maxSources`). */
@@ -49,28 +51,34 @@ export class SourceRateLimiter {
   }
 
   /**
-   * Takes one token for a datagram from `address`; false = drop it. `knownDevice`: the address is one a
-   * configured device is pinned to, which exempts it from the shared bucket of unknown sources.
+   * Takes one token for a datagram from `address`; false = drop it. `devices`: how many configured devices are
+   * pinned to that address (each brings its own rate and burst, so a gateway or a test host carrying many
+   * devices is not starved); 0 = an unknown source, which also draws from the shared bucket.
    */
-  allow(address: string, knownDevice: boolean, nowMs: number): boolean {
-    const { ratePerS, burst, sharedRatePerS } = this.options;
+  allow(address: string, devices: number, nowMs: number): boolean {
+    const { sharedRatePerS } = this.options;
+    const share = Math.max(1, devices);
+    const ratePerS = this.options.ratePerS * share;
+    const burst = this.options.burst * share;
     let bucket = this.buckets.get(address);
     if (bucket) {
       this.buckets.delete(address);
     } else {
-      bucket = { tokens: burst, atMs: nowMs };
+      bucket = { tokens: burst, atMs: nowMs, share };
       if (this.buckets.size >= this.options.maxSources) {
         const oldest = this.buckets.keys().next().value as string;
         this.buckets.delete(oldest);
       }
     }
     this.buckets.set(address, bucket);
+    if (share > bucket.share) bucket.tokens += (share - bucket.share) * this.options.burst;
+    bucket.share = share;
     refill(bucket, nowMs, ratePerS, burst);
     if (bucket.tokens < 1) {
       this.stats.droppedSource++;
       return false;
     }
-    if (!knownDevice) {
+    if (devices === 0) {
       refill(this.shared, nowMs, sharedRatePerS, sharedRatePerS);
       if (this.shared.tokens < 1) {
         this.stats.droppedShared++;
