@@ -209,8 +209,8 @@ export class Pipeline {
             on: true,
             detail: `CoIoT from ${address}, device pinned to ${verdict.pinned}`,
           });
-          this.hooks.onAddressToVerify?.(deviceId, address, 'moved');
         }
+        if (verdict.verify) this.hooks.onAddressToVerify?.(deviceId, address, 'moved');
         return false;
     }
   }

@@ -8,7 +8,7 @@
  *  - `verified`: an address where `/shelly` reported the right MAC.
  *
  * A datagram claiming a pinned id from another address is `spoofed`: dropped and counted, and a `spoofed`
- * problem is raised (at most once per device and address per `raiseIntervalMs`). A device that really moved
+ * problem is raised (at most once per device per `raiseIntervalMs`). A device that really moved
  * (DHCP) is re-pinned only by `verified`, i.e. after HTTP verification at the new address.
  *
  * Unknown ids (not configured) are remembered only in discovery mode, and then at most `maxDiscovered`.
@@ -27,8 +27,12 @@ export type PinVerdict =
   | { kind: 'accept' }
   /** First contact: pinned to this address now; the caller may verify it. */
   | { kind: 'learnt' }
-  /** From another address than the pinned one: drop. `raise`: emit a `spoofed` problem for this one. */
-  | { kind: 'spoofed'; pinned: string; raise: boolean }
+  /**
+   * From another address than the pinned one: drop. `raise`: emit a `spoofed` problem (at most once per device
+   * per interval, so a flood cannot turn into a flood of problems); `verify`: worth an HTTP check of this
+   * address (at most once per device and address per interval).
+   */
+  | { kind: 'spoofed'; pinned: string; raise: boolean; verify: boolean }
   /** Not a configured device: ignore (`discovered`: heard for the first time in discovery mode). */
   | { kind: 'unknown'; discovered: boolean };
 
@@ -59,6 +63,7 @@ export class AddressPins {
   private readonly addressUse = new Map<string, number>();
   private readonly discovered = new Map<string, Pin>();
   private readonly lastRaised = new Map<string, number>();
+  private readonly lastVerify = new Map<string, number>();
   private readonly maxDiscovered: number;
   private readonly raiseIntervalMs: number;
 
@@ -118,16 +123,12 @@ export class AddressPins {
     }
     if (pin.address === address) return { kind: 'accept' };
     this.stats.spoofed++;
-    const key = `${device}|${address}`;
-    const last = this.lastRaised.get(key);
-    const raise = last === undefined || nowMs - last >= this.raiseIntervalMs || nowMs < last;
-    if (raise) {
-      this.lastRaised.delete(key);
-      if (this.lastRaised.size >= MAX_RAISED_KEYS)
-        this.lastRaised.delete(this.lastRaised.keys().next().value as string);
-      this.lastRaised.set(key, nowMs);
-    }
-    return { kind: 'spoofed', pinned: pin.address, raise };
+    return {
+      kind: 'spoofed',
+      pinned: pin.address,
+      raise: this.due(this.lastRaised, device, nowMs),
+      verify: this.due(this.lastVerify, `${device}|${address}`, nowMs),
+    };
   }
 
   /** HTTP at `address` reported the MAC of `device`: pin it there (this is how a device that moved is re-pinned). */
@@ -156,6 +157,16 @@ export class AddressPins {
     this.stats.refuted++;
     this.unset(device);
     this.options.onChange?.(device, null);
+  }
+
+  /** True (and remembered) when `key` was not seen within the interval; memory bounded. */
+  private due(seen: Map<string, number>, key: string, nowMs: number): boolean {
+    const last = seen.get(key);
+    if (last !== undefined && nowMs - last < this.raiseIntervalMs && nowMs >= last) return false;
+    seen.delete(key);
+    if (seen.size >= MAX_RAISED_KEYS) seen.delete(seen.keys().next().value as string);
+    seen.set(key, nowMs);
+    return true;
   }
 
   private set(pin: Pin, notify: boolean): void {

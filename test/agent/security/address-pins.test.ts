@@ -6,7 +6,7 @@ const UNI = 'shellyuni-98CDAC25ABCD';
 const OTHER = 'shellyuni-98CDAC25ABCE';
 
 describe('AddressPins', () => {
-  it('pins at first contact and drops the same id from another address, raising once per interval', () => {
+  it('pins at first contact and drops the same id from another address, raising once per device and interval', () => {
     const changes: Array<Pin | null> = [];
     const pins = new AddressPins({
       devices: [{ id: UNI }],
@@ -17,10 +17,25 @@ describe('AddressPins', () => {
     expect(pins.check(UNI, '10.0.0.5', 0)).toEqual({ kind: 'learnt' });
     expect(changes).toEqual([{ device: UNI, address: '10.0.0.5', source: 'learnt' }]);
     expect(pins.check(UNI, '10.0.0.5', 1)).toEqual({ kind: 'accept' });
-    expect(pins.check(UNI, '10.0.0.66', 2)).toEqual({ kind: 'spoofed', pinned: '10.0.0.5', raise: true });
-    expect(pins.check(UNI, '10.0.0.66', 3)).toEqual({ kind: 'spoofed', pinned: '10.0.0.5', raise: false });
-    expect(pins.check(UNI, '10.0.0.67', 4)).toMatchObject({ kind: 'spoofed', raise: true });
-    expect(pins.check(UNI, '10.0.0.66', 60_002)).toMatchObject({ kind: 'spoofed', raise: true });
+    expect(pins.check(UNI, '10.0.0.66', 2)).toEqual({
+      kind: 'spoofed',
+      pinned: '10.0.0.5',
+      raise: true,
+      verify: true,
+    });
+    expect(pins.check(UNI, '10.0.0.66', 3)).toEqual({
+      kind: 'spoofed',
+      pinned: '10.0.0.5',
+      raise: false,
+      verify: false,
+    });
+    // Another address: worth verifying, but no second problem within the interval.
+    expect(pins.check(UNI, '10.0.0.67', 4)).toMatchObject({ kind: 'spoofed', raise: false, verify: true });
+    expect(pins.check(UNI, '10.0.0.66', 60_002)).toMatchObject({
+      kind: 'spoofed',
+      raise: true,
+      verify: true,
+    });
     expect(pins.stats.spoofed).toBe(4);
     expect(pins.isDeviceAddress('10.0.0.5')).toBe(true);
     expect(pins.isDeviceAddress('10.0.0.66')).toBe(false);
