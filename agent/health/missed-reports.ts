@@ -11,7 +11,7 @@ import { type HealthParams, Latch } from './types.ts';
  */
 export class MissedReportsMonitor {
   readonly latch = new Latch();
-  /** Lifetime count of serials skipped, for `doorbell_coiot_serial_gaps_total`. */
+  /** Serials seen skipped since start (a counter: a late arrival does not take it back), for metrics. */
   serialGapsTotal = 0;
   private lastSerial: number | null = null;
   private readonly missingSerials: Array<{ serial: number; atMs: number }> = [];
@@ -41,10 +41,7 @@ export class MissedReportsMonitor {
       this.lastSerial = serial;
     } else if (behind <= this.params.maxSerialJump) {
       const index = this.missingSerials.findIndex((m) => m.serial === serial);
-      if (index >= 0) {
-        this.missingSerials.splice(index, 1);
-        this.serialGapsTotal--;
-      }
+      if (index >= 0) this.missingSerials.splice(index, 1);
     } else {
       this.lastSerial = serial;
       this.missingSerials.length = 0;

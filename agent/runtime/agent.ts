@@ -2,6 +2,8 @@ import { redactUrl } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
 import { Detector, type DetectorOutput } from '../detect/detector.ts';
 import { DoorbellAgentError } from '../errors.ts';
+import { LiveHealth } from '../health/live.ts';
+import { earliest } from '../health/runtime.ts';
 import { fetchCitD } from '../io/cit-d-fetch.ts';
 import { startUdpListener, type UdpListener } from '../io/udp-listener.ts';
 import {
@@ -53,6 +55,10 @@ export interface RunningAgent {
   store: SqliteStore;
   /** CoIoT address pins (undefined when `security.pin_addresses` is off). */
   pins: AddressPins | undefined;
+  /** Health monitors, their Home Assistant states and the metrics server. */
+  health: LiveHealth;
+  /** Port of `/metrics` and `/healthz`, null when `metrics.enabled` is false. */
+  metricsPort: number | null;
   stop(): Promise<void>;
 }
 
@@ -82,6 +88,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       if (event.type === 'ring') {
         await publisher.publishRing(event, devicesById.get(`${event.device}#${event.input}`));
         options.onRing?.(event);
+        health.ringPublished(event);
       } else {
         await publisher.publishProblem(event);
       }
@@ -104,6 +111,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
    * raised): the detector state that says a press was rung never commits without the ring queued.
    */
   let stepProblems: ProblemEvent[] = [];
+  const health = new LiveHealth({
+    config,
+    log,
+    version: options.version,
+    now,
+    database: store.database,
+    onProblem: (problem) => {
+      stepProblems.push(problem);
+      outbox.enqueue(problem);
+    },
+  });
   const deliver = (decide: () => DetectorOutput) => {
     const queued = outbox.stats.queued;
     let decided: DetectorOutput | undefined;
@@ -113,6 +131,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       output = store.atomically(() => {
         decided = decide();
         for (const ring of decided.rings) outbox.enqueue(ring);
+        health.flush();
         return decided;
       });
     } catch (error) {
@@ -182,9 +201,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const scheduleWake = () => {
     if (wakeTimer) clearTimeout(wakeTimer);
     wakeTimer = undefined;
-    const due = detector.nextWakeMs();
+    const due = earliest(detector.nextWakeMs(), health.nextWakeMs());
     if (due === null) return;
-    wakeTimer = setTimeout(() => deliver(() => pipeline.tick(now())), Math.max(0, due - now()));
+    const tick = () => {
+      const output = pipeline.tick(now());
+      health.tick();
+      return output;
+    };
+    wakeTimer = setTimeout(() => deliver(tick), Math.max(0, due - now()));
   };
 
   const pipeline = new Pipeline(
@@ -198,6 +222,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         outbox.enqueue(problem);
       },
       onAddressToVerify: verifyAddress,
+      ...health.hooks(),
       onNewCoiotDevice: (deviceId, deviceType, host) => {
         if (options.fetchDescriptions === false || !detector.knows(deviceId)) return;
         fetchCitD(host)
@@ -217,6 +242,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     securityFrom(config, pins),
   );
 
+  let metricsPort: number | null = null;
   try {
     // CoIoT first: presses heard while the broker is unreachable wait in the outbox.
     if (config.coiot.enabled) {
@@ -234,6 +260,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       stoppers.unshift(() => (udp as UdpListener).close());
     }
     scheduleWake();
+    metricsPort = await health.startHttp();
+    stoppers.push(() => health.stop());
     let brokerUrl = config.mqtt.url;
     let mqttOptions = config.mqtt;
     if (brokerUrl === null) {
@@ -258,6 +286,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       devices: config.devices,
       version: options.version,
       onError: (error, context) => log.error('MQTT', { context, error: String(error) }),
+      extraComponents: (device) => health.components(device),
     });
     await publisher.start();
     // A ring is one small packet: send it now rather than wait for Nagle to batch it with the next one.
@@ -268,6 +297,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     stoppers.unshift(() => publisher.stop());
     log.info('MQTT connected', { url: redactUrl(brokerUrl) });
     publisherReady();
+    health.attach(publisher);
     if (outbox.size > 0) log.info('outbox: sending what was queued', { entries: outbox.size });
     outbox.pump();
 
@@ -297,6 +327,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     outbox,
     store,
     pins,
+    health,
+    metricsPort,
     stop: async () => {
       stopped = true;
       if (wakeTimer) clearTimeout(wakeTimer);

@@ -1,0 +1,171 @@
+import type Database from 'better-sqlite3';
+import type { Config, DeviceConfig } from '../config/schema.ts';
+import { type HttpServer, startHttpServer } from '../io/http-server.ts';
+import type { DiscoveryComponent } from '../outputs/ha-discovery.ts';
+import { HealthPublisher, healthComponents } from '../outputs/health-publisher.ts';
+import { AgentMetrics } from '../outputs/metrics.ts';
+import type { MqttPublisher } from '../outputs/mqtt-publisher.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { PipelineHooks } from '../runtime/pipeline.ts';
+import type { ProblemEvent, RingEvent } from '../trace/events.ts';
+import type { HealthRecord } from './monitor.ts';
+import { HealthRuntime } from './runtime.ts';
+import { SqliteHealthStore } from './sqlite-store.ts';
+
+export interface LiveHealthOptions {
+  config: Config;
+  log: Logger;
+  version: string;
+  now: () => number;
+  /** The agent's SQLite database (health records live beside the channel state). */
+  database: Database.Database;
+  /** Problems go where the agent's other problems go (the persisted outbox → MQTT). */
+  onProblem: (problem: ProblemEvent) => void;
+}
+
+/**
+ * Health in the running agent: the monitors on the pipeline, their state to Home Assistant (retained JSON per
+ * doorbell), Prometheus `/metrics` and `/healthz` on `metrics.host:port`. `startAgent` calls `hooks()` for the
+ * pipeline, `flush()` after each step, `tick()` at `nextWakeMs()`, `attach()` once MQTT is up.
+ */
+export class LiveHealth {
+  readonly runtime: HealthRuntime;
+  readonly metrics: AgentMetrics | null;
+  private publisher: HealthPublisher | null = null;
+  private mqtt: MqttPublisher | null = null;
+  private http: HttpServer | null = null;
+  private readonly startedMs: number;
+
+  constructor(private readonly opts: LiveHealthOptions) {
+    this.startedMs = opts.now();
+    this.runtime = new HealthRuntime(opts.config, new SqliteHealthStore(opts.database), (events) => {
+      for (const event of events) {
+        if (event.type === 'problem') {
+          opts.log.warn('problem', { ...event });
+          opts.onProblem(event);
+        } else opts.log.info('battery', { ...event });
+      }
+    });
+    this.metrics = opts.config.metrics.enabled
+      ? new AgentMetrics(opts.version, { health: () => this.records(), now: opts.now })
+      : null;
+  }
+
+  hooks(): PipelineHooks {
+    return this.runtime.start(this.opts.now());
+  }
+
+  records(): HealthRecord[] {
+    return this.runtime.monitor?.snapshot(this.opts.now()) ?? [];
+  }
+
+  /** Hands the events of the step to `onProblem` (inside the step's transaction) and publishes the states. */
+  flush(): void {
+    this.runtime.flush();
+    this.publishStates();
+  }
+
+  tick(): void {
+    this.runtime.tick(this.opts.now());
+    this.publishStates();
+  }
+
+  nextWakeMs(): number | null {
+    return this.runtime.nextWakeMs();
+  }
+
+  /** Entities for each doorbell's discovery device (none when health is off). */
+  components(device: DeviceConfig): Record<string, DiscoveryComponent> {
+    if (!this.opts.config.health.enabled) return {};
+    return healthComponents(device, this.opts.config.mqtt.base_topic);
+  }
+
+  /** MQTT is up: publish the states now and again after every reconnect (a broker may lose retained states). */
+  attach(mqtt: MqttPublisher): void {
+    if (!this.opts.config.health.enabled) return;
+    this.mqtt = mqtt;
+    this.publisher = new HealthPublisher(() => mqtt.client, this.opts.config.mqtt.base_topic);
+    mqtt.client.on('connect', () => {
+      this.publisher?.forget();
+      this.publishStates();
+    });
+    this.publishStates();
+  }
+
+  ringPublished(ring: RingEvent): void {
+    this.metrics?.ringPublished(ring, this.opts.now());
+  }
+
+  /** Starts `/metrics` and `/healthz` when `metrics.enabled`; returns the bound port. */
+  async startHttp(): Promise<number | null> {
+    const { metrics: settings } = this.opts.config;
+    const metrics = this.metrics;
+    if (!metrics) return null;
+    this.http = await startHttpServer({
+      host: settings.host,
+      port: settings.port,
+      routes: {
+        '/metrics': async () => ({
+          status: 200,
+          contentType: metrics.contentType,
+          body: await metrics.text(),
+        }),
+        '/healthz': () => this.healthz(),
+      },
+      onError: (error) => this.opts.log.error('metrics server', { error: String(error) }),
+    });
+    this.opts.log.info('metrics listening', { host: settings.host, port: this.http.port });
+    return this.http.port;
+  }
+
+  /** 200 while the agent runs and reaches its broker (503 otherwise); device problems are in the body. */
+  healthz(): { status: number; contentType: string; body: string } {
+    const now = this.opts.now();
+    const mqttConnected = this.mqttConnected();
+    const devices = this.records().map((r) => ({
+      device: r.device,
+      input: r.input,
+      connected: r.connected,
+      last_report_age_s: r.lastReportMs === null ? null : Math.round((now - r.lastReportMs) / 1000),
+      problems: r.problems.map((p) => p.problem),
+      battery_percent: r.battery?.percent ?? null,
+    }));
+    const body = {
+      status: !mqttConnected
+        ? 'mqtt_disconnected'
+        : devices.some((d) => d.problems.length > 0)
+          ? 'problem'
+          : 'ok',
+      version: this.opts.version,
+      uptime_s: Math.round((now - this.startedMs) / 1000),
+      mqtt_connected: mqttConnected,
+      devices,
+    };
+    return {
+      status: mqttConnected ? 200 : 503,
+      contentType: 'application/json',
+      body: `${JSON.stringify(body)}\n`,
+    };
+  }
+
+  async stop(): Promise<void> {
+    await this.http?.close();
+    this.http = null;
+  }
+
+  private mqttConnected(): boolean {
+    try {
+      return this.mqtt?.client.connected ?? false;
+    } catch {
+      return false; // stopped
+    }
+  }
+
+  private publishStates(): void {
+    const publisher = this.publisher;
+    if (!publisher || !this.mqttConnected()) return;
+    publisher
+      .publish(this.records())
+      .catch((error: unknown) => this.opts.log.warn('health state not published', { error: String(error) }));
+  }
+}
