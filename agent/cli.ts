@@ -4,6 +4,7 @@ import { demoCommand } from './commands/demo.ts';
 import { emulateCommand } from './commands/emulate.ts';
 import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
+import { statusCommand } from './commands/status.ts';
 import { wiringCommand } from './commands/wiring.ts';
 import { DoorbellAgentError } from './errors.ts';
 
@@ -18,7 +19,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
-  for (const make of [runCommand, replayCommand, wiringCommand, demoCommand, emulateCommand])
+  for (const make of [runCommand, replayCommand, wiringCommand, demoCommand, emulateCommand, statusCommand])
     program.addCommand(make(ctx).exitOverride());
   return program;
 }

@@ -160,6 +160,8 @@ export class HealthMonitor {
       }
       shelly.channels.push(channel);
       this.channels.set(key, channel);
+      // Written at once, so that `status` lists every configured doorbell from the start.
+      this.persist(channel, startMs);
     }
   }
 
