@@ -14,6 +14,18 @@ import { sharedDir } from '../../helpers/shared.ts';
 const MAC = 'AABBCC112233';
 const fixture = (name: string) =>
   readFileSync(join(sharedDir(), 'reference', 'fixtures', 'shelly', name), 'utf8');
+const hexLines = (name: string) =>
+  new Map(
+    fixture(name)
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => l.trim().split(/\s+/) as [string, string])
+      .map(([label, hex]) => [label, Buffer.from(hex, 'hex')]),
+  );
+const realStatus = hexLines('coiot-capture.shix3-1.v1.status.hex').get('shix3_v1_status_a') as Buffer;
+const realCitDReply = hexLines('coiot-capture.requests-and-cit-d-reply.hex').get(
+  'shsw1_v1_cit_d_reply',
+) as Buffer;
 const synthesized = new Map(
   fixture('shuni-1.cit-s.synthesized.hex')
     .split('\n')
@@ -87,6 +99,13 @@ describe('emulated SHUNI-1 CoIoT node on loopback UDP', () => {
     for (const label of ['shuni1_v2_idle', 'shuni1_v2_pressed', 'shuni1_v2_released_S']) {
       expect(structure(got[0] as Buffer)).toEqual(structure(synthesized.get(label) as Buffer));
     }
+    // The framing of a real capture (another model, so only header, options and code are compared).
+    const framing = (b: Buffer) => ({
+      first: [b[0], b[1]],
+      options: parse(b).options.map((o) => o.name),
+      token: parse(b).token.length,
+    });
+    expect(framing(got[0] as Buffer)).toEqual(framing(realStatus));
     const idle = JSON.parse(fixture('shuni-1.cit-s.idle.json')) as { G: unknown[] };
     expect(JSON.parse(decodeCoiot(got[0] as Buffer).payload.toString())).toEqual(idle);
     // Pressed, then released with S and event_cnt 1: exactly the synthesized sequence's evidence.
@@ -145,6 +164,12 @@ describe('emulated SHUNI-1 CoIoT node on loopback UDP', () => {
     const s = byMid.get(11) as Buffer;
     expect(parse(d).code).toBe('2.05');
     expect(parse(d).options.map((o) => o.name)).toEqual(['3332']);
+    // Same framing as a real device's /cit/d reply: NON 2.05, no token, only 3332.
+    expect([d[0], d[1], parse(d).options.map((o) => o.name)]).toEqual([
+      realCitDReply[0],
+      realCitDReply[1],
+      parse(realCitDReply).options.map((o) => o.name),
+    ]);
     expect(sensorMapFromCitDText(decodeCoiot(d).payload)).toEqual(SHUNI1_SENSORS);
     expect(parse(s).token).toEqual(Buffer.from([7]));
     expect(decodeCoiot(s)).toMatchObject({ code: '2.05', path: '', deviceId: device.id });
