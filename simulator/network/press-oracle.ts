@@ -65,6 +65,8 @@ export function pressesReached(
   observations: readonly Observation[],
 ): boolean[] {
   const reached = windows.map(() => false);
+  const edge = windows.map(() => false);
+  const pushed = windows.map(() => false);
   const level: Partial<Record<'coiot' | 'mqtt', 0 | 1>> = {};
   let baseline: { boot: number; count: number } | null = null;
   const windowAt = (ms: number) => windows.findIndex((w) => ms >= w.fromMs && ms < w.untilMs);
@@ -75,14 +77,14 @@ export function pressesReached(
       const before = level[o.path] ?? lastLevel;
       if (o.level === 1 && before === 0 && level[other] !== 1) {
         const k = windowAt(o.atMs);
-        if (k >= 0) reached[k] = true;
+        if (k >= 0) edge[k] = true;
       }
       level[o.path] = o.level;
       lastLevel = o.level;
     }
     if (o.pushed) {
       const k = windowAt(o.atMs);
-      if (k >= 0) reached[k] = true;
+      if (k >= 0) pushed[k] = true;
     }
     if (o.count !== undefined) {
       if (baseline !== null && baseline.boot === o.boot && o.count > baseline.count) {
@@ -100,5 +102,20 @@ export function pressesReached(
         baseline = { boot: o.boot, count: o.count };
     }
   }
+  // A Gen2 push is not cumulative: it claims the oldest press that was rung from its edge and not yet claimed,
+  // whichever press it was for. So when a press rang from its edge but its own push was lost, the next press's
+  // push is taken as that press's, and the next press only rings if its own edge got through. (A limitation of
+  // the agent's rule, found by the end-to-end property; the agent could match the push's `ts` instead.)
+  let unclaimedRung = 0;
+  windows.forEach((_w, k) => {
+    if (edge[k]) {
+      reached[k] = true;
+      unclaimedRung++;
+    }
+    if (pushed[k]) {
+      if (unclaimedRung > 0) unclaimedRung--;
+      else reached[k] = true;
+    }
+  });
   return reached;
 }
