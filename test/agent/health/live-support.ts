@@ -5,7 +5,11 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { type Config, type ConfigInput, configSchema } from '../../../agent/config/schema.ts';
 import { type RunningAgent, startAgent } from '../../../agent/runtime/agent.ts';
 import { silentLogger } from '../../../agent/runtime/logger.ts';
-import { type EmulatedUni, startEmulatedUni } from '../../../simulator/emulator/uni.ts';
+import {
+  type EmulatedUni,
+  type EmulatedUniOptions,
+  startEmulatedUni,
+} from '../../../simulator/emulator/uni.ts';
 import { freeUdpPort } from '../../helpers/udp.ts';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,7 +73,12 @@ export async function agentOn(
 export function emulatedUni(
   mac: string,
   coiotPort: number,
-  options: { coiotPeriodS?: number; adcVolts?: number; drop?: () => boolean } = {},
+  options: {
+    coiotPeriodS?: number;
+    adcVolts?: number;
+    drop?: () => boolean;
+    btnTypes?: EmulatedUniOptions['btnTypes'];
+  } = {},
 ): Promise<EmulatedUni> {
   const drop = options.drop;
   return startEmulatedUni({
@@ -77,6 +86,7 @@ export function emulatedUni(
     mac,
     coiotPeriodS: options.coiotPeriodS ?? 1,
     ...(options.adcVolts !== undefined && { adcVolts: options.adcVolts }),
+    ...(options.btnTypes !== undefined && { btnTypes: options.btnTypes }),
     coiot: {
       peer: { host: '127.0.0.1', port: coiotPort },
       bindAddress: '127.0.0.1',
