@@ -74,7 +74,7 @@ describe('doorbell-agent status', () => {
       /Back door .*\n {2}Shelly {5}unknown, never heard\n.*\n.*\n {2}Battery {4}not tracked/,
     );
 
-    const stale = renderStatus(config, records, start + 2 * DAY);
-    expect(stale).toMatch(/last saved 2 days ago \(is the agent running\?\)/);
+    const stale = renderStatus(config, records, start + 3 * DAY);
+    expect(stale).toMatch(/last saved 3 days ago \(is the agent running\?\)/);
   });
 });
