@@ -28,7 +28,8 @@ export interface Gen1MqttNode {
 export function startGen1Mqtt(options: Gen1MqttOptions): Gen1MqttNode {
   const { device } = options;
   const base = `shellies/${device.id}`;
-  device.mqttServer = options.url.replace(/^[a-z]+:\/\//, '');
+  // `/settings` shows host:port, never credentials.
+  device.mqttServer = new URL(options.url).host;
   let client: MqttClient;
   let cancelPeriodic: (() => void) | undefined;
   let closed = false;

@@ -87,10 +87,14 @@ export async function startEmulatedUni(options: EmulatedUniOptions): Promise<Emu
           : startGen2Mqtt({ ...common, ...(m.inputMode !== undefined && { inputMode: m.inputMode }) });
       stops.push(() => node.close());
       // Like a real Shelly, keep trying in the background if the broker is not there yet.
+      let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         node.ready,
-        new Promise((resolve) => setTimeout(resolve, m.readyTimeoutMs ?? 5000)),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, m.readyTimeoutMs ?? 5000);
+        }),
       ]);
+      clearTimeout(timer);
     }
     if (options.http) {
       http = await startHttpNode({ device, gen: options.gen, ...options.http });
