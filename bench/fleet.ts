@@ -23,6 +23,7 @@ const seconds = Number(process.argv[2] ?? 60);
 const devices = Number(process.argv[3] ?? 1000);
 const pressesPerSecond = Number(process.argv[4] ?? 5);
 const PERIOD_S = 15;
+const addressOf = (i: number) => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
 const macOf = (i: number) => `98CDAD${i.toString(16).toUpperCase().padStart(6, '0')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
@@ -97,7 +98,10 @@ async function main() {
         gen: 'gen1',
         mac: macOf(i),
         coiotPeriodS: PERIOD_S,
-        coiot: { peer: { host: '127.0.0.1', port: coiotPort }, bindAddress: '127.0.0.1' },
+        // Each Uni has its own address, as in a house (Linux routes all of 127/8 to loopback): the agent rate-limits
+        // and pins CoIoT per source address.
+        coiot: { peer: { host: '127.0.0.1', port: coiotPort }, bindAddress: addressOf(i) },
+        ip: addressOf(i),
         onSend: (send) => {
           if (send.via !== 'coiot' || send.kind !== 'publish') return;
           if (readG(decodeCoiot(send.bytes).payload).get(2101) === 1 && !riseSentAt.has(id))
