@@ -25,7 +25,9 @@ export interface UdpListener {
  * multicast group on the chosen interface, or on every interface, failing only if every join failed.
  */
 export async function startUdpListener(options: UdpListenerOptions): Promise<UdpListener> {
-  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+  // A large receive buffer absorbs bursts (a flood, a stalled event loop) that would otherwise make the kernel
+  // drop real reports before the rate limits see them (Linux caps it at net.core.rmem_max).
+  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
   socket.on('message', (bytes, remote) => options.onDatagram(bytes, `${remote.address}:${remote.port}`));
   socket.on('error', (error) => options.log.error('CoIoT socket error', { error: error.message }));
   await new Promise<void>((resolve, reject) => {
