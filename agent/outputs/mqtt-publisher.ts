@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Config, DeviceConfig } from '../config/schema.ts';
 import type { ProblemEvent, RingEvent } from '../trace/events.ts';
 import {
@@ -75,7 +75,9 @@ export class MqttPublisher {
 
   /** Resolves once the broker accepted the connection (retrying until then), the birth and discovery are out. */
   async start(): Promise<void> {
-    const client = await connectAsync(this.opts.url, this.clientOptions());
+    const client = await connectWhenReachable(this.opts.url, this.clientOptions(), (error) =>
+      this.report(error, 'mqtt connection'),
+    );
     this.mqttClient = client;
     client.on('error', (error) => this.report(error, 'mqtt connection'));
     client.on('message', (topic, payload, packet) => this.route(topic, payload, packet.retain));
@@ -227,4 +229,47 @@ export class MqttPublisher {
     options.rejectUnauthorized = tls.reject_unauthorized;
     return options;
   }
+}
+
+/** Errors that mean "the broker is not there (yet)": keep retrying. Anything else (credentials, TLS) is fatal. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+/**
+ * Connects, retrying (every `reconnectPeriod`) for as long as the broker is unreachable — an agent started during
+ * a broker outage must keep running and queue rings in its outbox — but fails at once on a refusal that retrying
+ * cannot fix (bad credentials, a certificate that does not verify).
+ */
+function connectWhenReachable(
+  url: string,
+  options: IClientOptions,
+  onRetry: (error: unknown) => void,
+): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = connect(url, options);
+    const onError = (error: Error & { code?: unknown }) => {
+      if (typeof error.code === 'string' && UNREACHABLE.has(error.code)) {
+        onRetry(error);
+        return;
+      }
+      client.off('error', onError);
+      client.off('connect', onConnect);
+      client.end(true);
+      reject(error);
+    };
+    const onConnect = () => {
+      client.off('error', onError);
+      resolve(client);
+    };
+    client.on('error', onError);
+    client.once('connect', onConnect);
+  });
 }

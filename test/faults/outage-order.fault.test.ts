@@ -131,3 +131,46 @@ describe('agent SIGKILLed between hearing presses and publishing them', () => {
     await collector.close();
   });
 });
+
+describe('agent started while the broker is down', () => {
+  let broker: PersistentBroker | undefined;
+  let agent: RunningAgent | undefined;
+  let uni: FakeUni | undefined;
+  afterAll(async () => {
+    uni?.close();
+    await agent?.stop();
+    await broker?.stop();
+  });
+
+  it('listens at once, queues the ring, and publishes it when the broker appears', async () => {
+    broker = await startPersistentBroker();
+    const base = `late${process.pid}`;
+    const collector = await ringCollector(broker.url, base);
+    await broker.kill();
+    const port = await freeUdpPort();
+    uni = new FakeUni(macFor(900), '127.0.2.90', port);
+    const config = configSchema.parse({
+      mqtt: { url: broker.url, base_topic: base, client_id: `agent-${base}` },
+      homeassistant: { enabled: false },
+      shelly_mqtt: { enabled: false },
+      coiot: { listen: '127.0.0.1', port, multicast: false },
+      store: { path: join(tempDir('late-'), 'state.sqlite') },
+      security: { verify_http: false },
+      devices: [{ id: uni.id }],
+    });
+    const starting = startAgent({ config, log: silentLogger, version: '0', fetchDescriptions: false });
+    await uni.open();
+    // No handle on the agent yet: it is still waiting for its broker, but its CoIoT socket is up.
+    await sleep(500);
+    await uni.report();
+    await sleep(100);
+    await press(uni);
+    await sleep(1_000);
+    expect(collector.rings).toHaveLength(0);
+    await broker.start();
+    agent = await starting;
+    await waitUntil('ring after the broker appeared', () => collector.rings.length === 1, 20_000);
+    expect(collector.rings[0]?.ring).toMatchObject({ device: uni.id, recovered: false });
+    await collector.close();
+  });
+});
