@@ -125,8 +125,8 @@ export function stepChannel(
   tuning: Tuning,
 ): StepResult {
   const result = fireDue(state, nowMs);
-  if (evidence.level !== undefined)
-    applyLevel(state, evidence.via, evidence.level, nowMs, chime, tuning, result);
+  // Counters before levels: a report that carries both a counter reset (the Uni rebooted) and a rising edge
+  // describes a press that began after the reboot, so the reset must not claim it.
   if (evidence.counter !== undefined) applyCounter(state, evidence.counter.value, nowMs, tuning, result);
   if (evidence.completed !== undefined) {
     const { key, presses } = evidence.completed;
@@ -137,6 +137,9 @@ export function stepChannel(
       result.changed = true;
     }
   }
+  if (evidence.level !== undefined) {
+    applyLevel(state, evidence.via, evidence.level, evidence.edge === true, nowMs, chime, tuning, result);
+  }
   return result;
 }
 
@@ -144,12 +147,14 @@ function applyLevel(
   state: ChannelState,
   via: Path,
   level: boolean,
+  isEdge: boolean,
   nowMs: number,
   chime: ChimeSettings,
   tuning: Tuning,
   result: StepResult,
 ): void {
-  const previous = state.levels[via] ?? state.lastLevel;
+  // A state report needs a known previous level to be an edge; an edge event (Gen2 btn_down) is one by itself.
+  const previous = state.levels[via] ?? state.lastLevel ?? (isEdge ? !level : null);
   if (state.levels[via] !== level || state.lastLevel !== level) result.changed = true;
   state.levels[via] = level;
   state.lastLevel = level;

@@ -11,6 +11,8 @@ export interface Evidence {
   via: Path;
   /** Logical input level as the Shelly reports it (CoIoT 2101, MQTT `input/<i>`, Gen2 state/btn_down/btn_up). */
   level?: boolean;
+  /** `level` comes from an edge event (Gen2 `btn_down`/`btn_up`), not a state report: it changed just now. */
+  edge?: boolean;
   /** Gen1 absolute event counter (uint16, RAM only on the device, resets at reboot) and the event letter. */
   counter?: { value: number; event: string };
   /**

@@ -81,7 +81,7 @@ function eventEvidence(device: string, params: Record<string, unknown>, topic: s
     const input = inputOf(e.component);
     if (input === undefined) continue;
     if (e.event === 'btn_down' || e.event === 'btn_up') {
-      out.push({ device, input, via: 'mqtt', level: e.event === 'btn_down' });
+      out.push({ device, input, via: 'mqtt', level: e.event === 'btn_down', edge: true });
       continue;
     }
     const presses = PRESSES[e.event];

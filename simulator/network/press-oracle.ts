@@ -7,8 +7,8 @@ import type { WireSend } from '../emulator/uni.ts';
  * what the emulated devices actually put on the wire (after fault injection), in the order it arrived.
  *  - an edge: a report of input 0 high on a path whose last delivered level was low (or, before that path said
  *    anything, the last level any path delivered), while no other path still sees it high. A rise from an unknown
- *    level is not an edge: a Plus Uni in button mode never reports its level, so the first `btn_down` after the
- *    agent starts only counts through its `single_push`/`long_push` (the agent's rule, found by this property);
+ *    level is not an edge, except for a Gen2 `btn_down`, which is an edge event by itself (a Plus Uni in button
+ *    mode never reports its level);
  *  - a Gen1 counter step: an `event_cnt` above the last one delivered in the same boot, once a first one (the
  *    baseline) has been delivered; it accounts for every press up to that count;
  *  - a Gen2 `single_push`/`long_push`.
@@ -29,6 +29,8 @@ export interface Observation {
   level?: 0 | 1;
   count?: number;
   pushed?: boolean;
+  /** The level comes from an edge event (Gen2 btn_down/btn_up), not a state report. */
+  edgeEvent?: boolean;
   boot: number;
 }
 
@@ -52,7 +54,7 @@ export function observe(send: WireSend, atMs: number, boot: number): Observation
     const e = frame.params.events?.find((x) => x.component === 'input:0');
     if (!e) return null;
     if (e.event === 'btn_down' || e.event === 'btn_up')
-      return { atMs, path: 'mqtt', level: e.event === 'btn_down' ? 1 : 0, boot };
+      return { atMs, path: 'mqtt', level: e.event === 'btn_down' ? 1 : 0, edgeEvent: true, boot };
     if (e.event === 'single_push' || e.event === 'long_push')
       return { atMs, path: 'mqtt', pushed: true, boot };
   }
@@ -74,7 +76,7 @@ export function pressesReached(
   for (const o of observations) {
     if (o.level !== undefined) {
       const other = o.path === 'coiot' ? 'mqtt' : 'coiot';
-      const before = level[o.path] ?? lastLevel;
+      const before = level[o.path] ?? lastLevel ?? (o.edgeEvent ? 1 - o.level : undefined);
       if (o.level === 1 && before === 0 && level[other] !== 1) {
         const k = windowAt(o.atMs);
         if (k >= 0) edge[k] = true;

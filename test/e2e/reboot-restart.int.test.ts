@@ -55,12 +55,11 @@ describe('end to end: device reboot and agent restart between presses', () => {
     expect(result.trace.text()).toContain('"kind":"agent-restart"');
   });
 
-  // Known agent bug, found here: when the counter reset of a reboot first reaches the agent in the same report
-  // as the next rising edge (the boot report was lost, or dropped as a stale serial because the Uni came back
-  // within 2 s of its last report), the reset claims the press it has just rung, and the event_cnt step that
-  // follows rings it a second time (recovered). Replay: record `result.trace` and run `doorbell-agent replay`.
-  // Remove `.fails` once agent/detect handles it.
-  it.fails('Gen1 over CoIoT, fast reboot: the first press after it rings once', async () => {
+  // Found by this test: when the counter reset of a reboot first reaches the agent in the same report as the
+  // next rising edge (the boot report was lost, or dropped as a stale serial because the Uni came back within 2 s
+  // of its last report), the reset must not claim the press that report starts, or the next event_cnt step rings
+  // it a second time. The detector now applies counters before levels.
+  it('Gen1 over CoIoT, fast reboot: the first press after it rings once', async () => {
     const result = await run('coiot', 0.5, 4247);
     expect(result.violations).toEqual([]);
   });

@@ -272,3 +272,25 @@ describe('unknown inputs', () => {
     });
   });
 });
+
+describe('found end to end', () => {
+  it('a reboot reported together with the next rising edge: one ring, claimed by the next counter step', () => {
+    const { rings } = feed(MECHANICAL, [
+      [0, idle(7)],
+      [30, high(0)], // the boot report was lost: the reset and the new press arrive together
+      [30.3, released(1)],
+    ]);
+    expect(rings).toHaveLength(1);
+    expect(rings[0]).toMatchObject({ t: 30, recovered: false });
+  });
+
+  it('a Gen2 btn_down is an edge even before the device ever reported its level', () => {
+    const { rings } = feed(MECHANICAL, [
+      [5, { via: 'mqtt', level: true, edge: true }],
+      [5.2, { via: 'mqtt', level: false, edge: true }],
+      [5.3, { via: 'mqtt', completed: { presses: 1, key: 'input:0|single_push|5.3' } }],
+    ]);
+    expect(rings).toHaveLength(1);
+    expect(rings[0]).toMatchObject({ t: 5, via: 'mqtt', recovered: false });
+  });
+});

@@ -14,7 +14,7 @@ describe('decodeGen2Mqtt on captures and the catalogue', () => {
   it('real Plus i4 NotifyEvent btn_down → level true on input 1', () => {
     const f = fixtureJson('gen2.notify-event.ws-capture.json') as { src: string };
     expect(decodeGen2Mqtt(`${f.src}/events/rpc`, JSON.stringify(f))).toEqual({
-      evidence: [{ device: 'shellyplusi4-a8032cb12ea4', input: 1, via: 'mqtt', level: true }],
+      evidence: [{ device: 'shellyplusi4-a8032cb12ea4', input: 1, via: 'mqtt', level: true, edge: true }],
       notices: [],
     });
   });
@@ -36,8 +36,8 @@ describe('decodeGen2Mqtt on captures and the catalogue', () => {
       });
     expect(lines[0]?.notices).toEqual([{ device: DEV, via: 'mqtt', online: true }]);
     expect(lines.slice(1, 4).map((r) => r?.evidence[0])).toEqual([
-      { device: DEV, input: 0, via: 'mqtt', level: true },
-      { device: DEV, input: 0, via: 'mqtt', level: false },
+      { device: DEV, input: 0, via: 'mqtt', level: true, edge: true },
+      { device: DEV, input: 0, via: 'mqtt', level: false, edge: true },
       {
         device: DEV,
         input: 0,
