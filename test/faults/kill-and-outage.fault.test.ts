@@ -126,6 +126,7 @@ describe('1,000 presses through broker outages and agent SIGKILLs', () => {
         `(${collector.rings.length - ids.size} QoS 1 re-deliveries), ${recovered.size} recovered from counters, ` +
         `${faults.agentKills} agent SIGKILLs (${a.starts} starts), ${faults.brokerKills} broker kills`,
     );
+    expect(a.crashes).toEqual([]);
     expect(ids.size).toBe(expected);
     for (const uni of unis) expect(perDevice.get(uni.id)?.size ?? 0, uni.id).toBe(uni.presses);
     expect(faults.agentKills).toBeGreaterThan(0);

@@ -135,6 +135,8 @@ export class AgentProcess {
   private child: ChildProcess | undefined;
   private readonly logPath: string;
   starts = 0;
+  /** Exits nobody asked for (a crash), with the end of the log. */
+  readonly crashes: string[] = [];
   private output = '';
 
   constructor(
@@ -164,7 +166,13 @@ export class AgentProcess {
       this.output += chunk.toString();
       file.write(chunk);
     });
-    child.once('exit', () => file.end());
+    child.once('exit', (code, signal) => {
+      file.end();
+      if (this.child === child) {
+        this.child = undefined;
+        this.crashes.push(`exit ${code ?? signal}: ${this.output.slice(-600)}`);
+      }
+    });
     this.child = child;
   }
 
