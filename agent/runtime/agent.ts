@@ -122,7 +122,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       outbox.enqueue(problem);
     },
   });
+  let stopped = false;
   const deliver = (decide: () => DetectorOutput) => {
+    // Input still arriving while stop() closes the sockets: the store may already be closed.
+    if (stopped) return;
     const queued = outbox.stats.queued;
     let decided: DetectorOutput | undefined;
     stepProblems = [];
@@ -146,7 +149,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     if (outbox.stats.queued !== queued) outbox.pump();
     scheduleWake();
   };
-  let stopped = false;
   const raise = (problem: ProblemEvent) => {
     if (stopped) return;
     log.warn('problem', { ...problem });
@@ -201,6 +203,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const scheduleWake = () => {
     if (wakeTimer) clearTimeout(wakeTimer);
     wakeTimer = undefined;
+    if (stopped) return;
     const due = earliest(detector.nextWakeMs(), health.nextWakeMs());
     if (due === null) return;
     const tick = () => {

@@ -344,9 +344,6 @@ export async function runDoorbell(options: DoorbellRunOptions): Promise<Doorbell
     };
   } finally {
     for (const uni of unis) await uni.stop().catch(() => {});
-    // Let the devices' last words (MQTT wills) reach the agent before it stops: an input that arrives while
-    // `agent.stop()` is closing its sockets schedules a wake-up that fires after the store is closed.
-    if (unis.length > 0) await sleep(300);
     await subscriber?.endAsync().catch(() => {});
     await agent?.stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
