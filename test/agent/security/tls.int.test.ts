@@ -80,6 +80,30 @@ describe('MQTT over TLS with client certificates and a password, against a real 
     await expect(tlsClient({ password: 'wrong' })).rejects.toThrow(/Not authorized|Bad user/i);
   });
 
+  it('the agent stops at start on a certificate that does not verify or a wrong password (no endless retry)', async () => {
+    const base = configSchema.parse({
+      mqtt: {
+        url: `mqtts://127.0.0.1:${port}`,
+        username: 'doorbell',
+        password: 's3cret-pass',
+        tls: { ca: pki.otherCa, cert: pki.clientCert, key: pki.clientKey },
+      },
+      coiot: { enabled: false },
+      shelly_mqtt: { enabled: false },
+      store: { path: join(dir, 'refused.sqlite') },
+    });
+    await expect(startAgent({ config: base, log: silentLogger, version: '0' })).rejects.toThrow(
+      /certificate/i,
+    );
+    const wrong = {
+      ...base,
+      mqtt: { ...base.mqtt, password: 'wrong', tls: { ...base.mqtt.tls, ca: pki.ca } },
+    };
+    await expect(startAgent({ config: wrong, log: silentLogger, version: '0' })).rejects.toThrow(
+      /Not authorized|Bad user/i,
+    );
+  });
+
   it('publishes a ring over mqtts with mqtt.tls.* and the password read from password_file', async () => {
     writeFileSync(join(dir, 'mqtt-password'), 's3cret-pass\n');
     const coiotPort = await freeUdpPort();
