@@ -95,7 +95,10 @@ describe('the doorbell-agent command', () => {
     const { code, stderr } = await runCli(['run', '--config', file], {
       killAfter: (err) => err.includes('"running"'),
     });
-    await new Promise((r) => setTimeout(r, 200));
+    // The retained `offline` may reach this subscriber a little after the process exited.
+    for (let waited = 0; !statuses.includes('offline') && waited < 5_000; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await watcher.endAsync();
     expect(code).toBe(0);
     expect(stderr).toMatch(/"msg":"stopping","signal":"SIGTERM"/);
