@@ -5,6 +5,7 @@ import { earliest, HealthRuntime } from '../health/runtime.ts';
 import { channelsFrom, tuningFrom } from '../runtime/channels.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { Pipeline } from '../runtime/pipeline.ts';
+import { pinsFrom, securityFrom } from '../security/setup.ts';
 import type { AgentEvent } from './events.ts';
 import { parseTraceLine, type TraceLine } from './read.ts';
 
@@ -34,12 +35,19 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplaySummary
   const store = options.store ?? new MemoryChannelStore();
   const channels = channelsFrom(options.config);
   const tuning = tuningFrom(options.config);
+  // Address pins are persisted live, so they outlive an `agent-restart`; in a trace, first contact pins.
+  const pins = pinsFrom(options.config);
   // Health state (press counts, battery charge) outlives an `agent-restart` like the channel store does.
   const health = new HealthRuntime(options.config, new MemoryHealthStore(), (events) => {
     for (const event of events) options.emit(event);
   });
   const start = (atMs: number) =>
-    new Pipeline(new Detector(channels, store, tuning), options.log, health.start(atMs));
+    new Pipeline(
+      new Detector(channels, store, tuning),
+      options.log,
+      { onProblem: (problem) => options.emit(problem), ...health.start(atMs) },
+      securityFrom(options.config, pins),
+    );
   let pipeline = start(0);
   const summary: ReplaySummary = { lines: 0, skipped: 0, rings: 0, restarts: 0 };
   let clockMs = 0;
