@@ -12,6 +12,7 @@ import type { HealthRecord } from './monitor.ts';
 import { HealthRuntime } from './runtime.ts';
 import { SqliteHealthStore } from './sqlite-store.ts';
 
+const PUBLISH_COALESCE_MS = 250;
 export interface LiveHealthOptions {
   config: Config;
   log: Logger;
@@ -34,6 +35,7 @@ export class LiveHealth {
   private publisher: HealthPublisher | null = null;
   private mqtt: MqttPublisher | null = null;
   private http: HttpServer | null = null;
+  private publishTimer: NodeJS.Timeout | undefined;
   private readonly startedMs: number;
 
   constructor(private readonly opts: LiveHealthOptions) {
@@ -149,6 +151,8 @@ export class LiveHealth {
   }
 
   async stop(): Promise<void> {
+    if (this.publishTimer) clearTimeout(this.publishTimer);
+    this.publishTimer = undefined;
     await this.http?.close();
     this.http = null;
   }
@@ -161,7 +165,20 @@ export class LiveHealth {
     }
   }
 
+  /**
+   * States change on many steps at once (every report of 1,000 Unis moves a last-report time), and building them
+   * walks every doorbell: publish at most every PUBLISH_COALESCE_MS, never from inside the step.
+   */
   private publishStates(): void {
+    if (this.publishTimer) return;
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = undefined;
+      this.publishNow();
+    }, PUBLISH_COALESCE_MS);
+    this.publishTimer.unref();
+  }
+
+  private publishNow(): void {
     const publisher = this.publisher;
     if (!publisher || !this.mqttConnected()) return;
     publisher

@@ -236,24 +236,18 @@ export class HealthMonitor {
     return [...touched].flatMap((shelly) => this.evaluate(nowMs, shelly));
   }
 
+  /** Evaluates only the Shellys whose own monitors are due: a wake-up for one doorbell need not walk 1,000. */
   tick(nowMs: number): HealthEvent[] {
-    return [...this.shellys.values()].flatMap((shelly) => this.evaluate(nowMs, shelly));
+    const due = [...this.shellys.values()].filter((shelly) => {
+      const wake = shellyWakeMs(shelly);
+      return wake !== null && wake <= nowMs;
+    });
+    return due.flatMap((shelly) => this.evaluate(nowMs, shelly));
   }
 
   nextWakeMs(): number | null {
     let earliest: number | null = null;
-    const consider = (due: number | null) => {
-      if (due !== null && (earliest === null || due < earliest)) earliest = due;
-    };
-    for (const shelly of this.shellys.values()) {
-      consider(shelly.offline.nextWakeMs());
-      consider(shelly.missed.nextWakeMs());
-      for (const channel of shelly.channels) {
-        consider(channel.stuck.nextWakeMs());
-        consider(channel.chatter.nextWakeMs());
-        consider(channel.battery.nextWakeMs());
-      }
-    }
+    for (const shelly of this.shellys.values()) earliest = earlier(earliest, shellyWakeMs(shelly));
     return earliest;
   }
 
@@ -359,4 +353,19 @@ export class HealthMonitor {
 
 function problemEvent(device: string, kind: HealthProblem, latch: Latch, nowMs: number): ProblemEvent {
   return { type: 'problem', t: nowMs / 1000, device, problem: kind, on: latch.on, detail: latch.detail };
+}
+
+function earlier(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  return b === null || a <= b ? a : b;
+}
+
+function shellyWakeMs(shelly: ShellyState): number | null {
+  let wake = earlier(shelly.offline.nextWakeMs(), shelly.missed.nextWakeMs());
+  for (const channel of shelly.channels) {
+    wake = earlier(wake, channel.stuck.nextWakeMs());
+    wake = earlier(wake, channel.chatter.nextWakeMs());
+    wake = earlier(wake, channel.battery.nextWakeMs());
+  }
+  return wake;
 }
