@@ -53,7 +53,9 @@ describe('demo and emulate commands (real processes)', () => {
     const result = await runCli(
       ['emulate', '--id', 'shellyuni-AABBCC778899', '--coiot', `127.0.0.1:${port}`, '--hold', '0.2'],
       async (stdout, kill) => {
-        for (let i = 0; i < 300 && !stdout().includes('emulating'); i++) await sleep(20);
+        for (let i = 0; i < 1500 && !stdout().includes('emulating'); i++) await sleep(20);
+        // Before its handler is installed, SIGUSR1 would open Node's inspector instead of pressing.
+        if (!stdout().includes('emulating')) throw new Error('emulate did not start within 30 s');
         kill('SIGUSR1');
         for (let i = 0; i < 300 && !got.some((b) => readG(decodeCoiot(b).payload).get(2103) === 1); i++)
           await sleep(20);
