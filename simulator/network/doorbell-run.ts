@@ -46,6 +46,11 @@ export interface DoorbellRunOptions {
   seed: number;
   /** External broker; default: the agent's embedded broker on a free loopback port. */
   brokerUrl?: string;
+  /**
+   * A broker this run may stop and start, for `broker-outage` script steps (its URL replaces `brokerUrl`). It
+   * should keep sessions across restarts (persistence), since the subscriber reading the rings back is one.
+   */
+  broker?: { url: string; stop(): Promise<void>; start(): Promise<void> };
   /** Device timers; defaults are the real ones (15 s, 5 s, 30 s). Scaled down in tests. */
   coiotPeriodS?: number;
   eventLifetimeS?: number;
@@ -124,7 +129,11 @@ export async function runDoorbell(options: DoorbellRunOptions): Promise<Doorbell
       : `shellyplusuni-${macOf(options.seed, i).toLowerCase()}`,
   );
   const configInput = {
-    mqtt: { url: options.brokerUrl ?? null, base_topic: base, client_id: `${base}-agent` },
+    mqtt: {
+      url: options.broker?.url ?? options.brokerUrl ?? null,
+      base_topic: base,
+      client_id: `${base}-agent`,
+    },
     embedded_broker: { host: '127.0.0.1', port: 0 },
     homeassistant: { enabled: false },
     coiot: { enabled: paths !== 'mqtt', listen: '127.0.0.1', port: coiotPort, multicast: false },
@@ -186,7 +195,12 @@ export async function runDoorbell(options: DoorbellRunOptions): Promise<Doorbell
   try {
     await launchAgent();
     const brokerUrl = (agent as RunningAgent).brokerUrl;
-    subscriber = await connectAsync(brokerUrl, { clientId: `${base}-reader` });
+    // A persistent session: rings published while this reader reconnects after a broker outage still reach it.
+    subscriber = await connectAsync(brokerUrl, {
+      clientId: `${base}-reader`,
+      clean: false,
+      reconnectPeriod: 200,
+    });
     subscriber.on('message', (_topic, payload) => {
       const ring = JSON.parse(payload.toString()) as RingPayload;
       const seen: SeenRing = {
@@ -286,9 +300,13 @@ export async function runDoorbell(options: DoorbellRunOptions): Promise<Doorbell
               await launchAgent();
             },
             stopBroker: async () => {
-              throw new Error('broker outage needs a broker this run can stop (not supported here)');
+              if (!options.broker)
+                throw new Error('a broker outage needs `broker` (a broker this run can stop)');
+              await options.broker.stop();
             },
-            startBroker: async () => {},
+            startBroker: async () => {
+              await options.broker?.start();
+            },
           },
           scheduler,
         )

@@ -11,6 +11,13 @@ export interface Broker {
   stop(): Promise<void>;
   /** Kill and start again on the same port (for outage tests). */
   restart(): Promise<void>;
+  /** Start again after `stop()`, on the same port. */
+  start(): Promise<void>;
+}
+
+export interface MosquittoOptions {
+  /** Keep retained messages and persistent sessions across restarts (written on every change). */
+  persistent?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -50,12 +57,15 @@ async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
 }
 
 /** Starts a private mosquitto for one test file. */
-export async function startMosquitto(): Promise<Broker> {
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<Broker> {
   const binary = mosquittoPath();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mosq-'));
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const persistence = options.persistent
+    ? `persistence true\npersistence_location ${dir}/\nautosave_interval 1\nautosave_on_changes true\n`
+    : 'persistence false\n';
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n${persistence}`);
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn(binary, ['-c', conf], { stdio: 'ignore' });
@@ -67,7 +77,8 @@ export async function startMosquitto(): Promise<Broker> {
     if (!running || running.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
-      running.kill('SIGKILL');
+      // A persistent broker gets to write its sessions down (autosave_on_changes keeps them current anyway).
+      running.kill(options.persistent ? 'SIGTERM' : 'SIGKILL');
     });
   };
   await start();
@@ -75,6 +86,7 @@ export async function startMosquitto(): Promise<Broker> {
     url: `mqtt://127.0.0.1:${port}`,
     port,
     stop,
+    start,
     restart: async () => {
       await stop();
       await start();
