@@ -6,21 +6,13 @@ import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { stringify } from 'yaml';
 import { encodeStatus, shuniValues } from '../../simulator/emulator/coiot-encode.ts';
-import { freePort, mosquittoPath } from '../helpers/mosquitto.ts';
+import { seededRandom } from '../../simulator/network/random.ts';
+import { type Broker, startMosquitto, waitForPort } from '../helpers/mosquitto.ts';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A small seeded PRNG (mulberry32), so a failing run can be repeated with its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG, so a failing run can be repeated with its seed. */
+export const prng = seededRandom;
 
 export async function waitUntil(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -30,80 +22,14 @@ export async function waitUntil(what: string, predicate: () => boolean, timeoutM
   }
 }
 
-/**
- * A real mosquitto that keeps sessions and queued QoS 1 messages across a SIGKILL (persistence saved on every
- * change), as a broker a doorbell consumer relies on would: what the agent got a PUBACK for is not lost with it.
- */
-export interface PersistentBroker {
-  url: string;
-  port: number;
-  running(): boolean;
-  kill(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
+/** A real mosquitto that keeps sessions and queued messages across a SIGKILL (see `startMosquitto`). */
+export type PersistentBroker = Broker;
+
+export function startPersistentBroker(): Promise<PersistentBroker> {
+  return startMosquitto({ persistent: true });
 }
 
-export async function startPersistentBroker(): Promise<PersistentBroker> {
-  const binary = mosquittoPath();
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'mosq-persist-'));
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence true',
-      `persistence_location ${dir}/`,
-      'autosave_on_changes true',
-      'autosave_interval 1',
-      'max_queued_messages 0',
-      '',
-    ].join('\n'),
-  );
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn(binary, ['-c', conf], { stdio: 'ignore' });
-    await waitForTcp(port);
-  };
-  const kill = async () => {
-    const running = child;
-    child = undefined;
-    if (!running || running.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      running.once('exit', () => resolve());
-      running.kill('SIGKILL');
-    });
-  };
-  await start();
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    port,
-    running: () => child !== undefined,
-    kill,
-    start,
-    stop: kill,
-  };
-}
-
-export async function waitForTcp(port: number, timeoutMs = 10_000): Promise<void> {
-  const { Socket } = await import('node:net');
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-      socket.connect(port, '127.0.0.1');
-    });
-    if (ok) return;
-    await sleep(20);
-  }
-  throw new Error(`port ${port} did not open`);
-}
+export const waitForTcp = waitForPort;
 
 /** A consumer with a persistent session (clean: false, QoS 1) recording every ring it receives. */
 export async function ringCollector(url: string, baseTopic: string) {

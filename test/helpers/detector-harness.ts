@@ -1,22 +1,12 @@
 import type { ChimeSettings } from '../../agent/detect/chime.ts';
 import { Detector, MemoryChannelStore } from '../../agent/detect/detector.ts';
 import type { RingEvent } from '../../agent/trace/events.ts';
+import { seededRandom } from '../../simulator/network/random.ts';
 import { type Delivery, emitTraffic, type Press } from './uni-evidence.ts';
 
 /** Scripted faults over the evidence a Uni sends, and a run of the detector over them with restarts. */
 export const DEVICE = 'shellyuni-AABBCC112233';
 export const REORDER_MS = 300;
-
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export interface Scenario {
   chime: ChimeSettings;
@@ -33,7 +23,7 @@ export interface Scenario {
 }
 
 export function deliver(scenario: Scenario): Delivery[] {
-  const random = mulberry32(scenario.seed);
+  const random = seededRandom(scenario.seed);
   const emitted = emitTraffic(scenario.presses, {
     device: DEVICE,
     input: 0,

@@ -11,8 +11,11 @@ export interface Broker {
   stop(): Promise<void>;
   /** Kill and start again on the same port (for outage tests). */
   restart(): Promise<void>;
-  /** Start again after `stop()`, on the same port. */
+  /** Start again after `stop()` or `kill()`, on the same port. */
   start(): Promise<void>;
+  /** SIGKILL: a crash, not a shutdown (a persistent broker keeps what it autosaved). */
+  kill(): Promise<void>;
+  running(): boolean;
 }
 
 export interface MosquittoOptions {
@@ -38,7 +41,7 @@ export function mosquittoPath(): string {
   throw new Error('mosquitto is not installed: run `apt-get install mosquitto` (.ci/run does this)');
 }
 
-async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -63,7 +66,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Br
   const dir = mkdtempSync(join(tmpdir(), 'mosq-'));
   const conf = join(dir, 'mosquitto.conf');
   const persistence = options.persistent
-    ? `persistence true\npersistence_location ${dir}/\nautosave_interval 1\nautosave_on_changes true\n`
+    ? `persistence true\npersistence_location ${dir}/\nautosave_interval 1\nautosave_on_changes true\nmax_queued_messages 0\n`
     : 'persistence false\n';
   writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n${persistence}`);
   let child: ChildProcess | undefined;
@@ -71,22 +74,25 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Br
     child = spawn(binary, ['-c', conf], { stdio: 'ignore' });
     await waitForPort(port);
   };
-  const stop = async () => {
+  const end = async (signal: NodeJS.Signals) => {
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
-      // A persistent broker gets to write its sessions down (autosave_on_changes keeps them current anyway).
-      running.kill(options.persistent ? 'SIGTERM' : 'SIGKILL');
+      running.kill(signal);
     });
   };
+  // A persistent broker gets to write its sessions down on stop (autosave_on_changes keeps them current anyway).
+  const stop = () => end(options.persistent ? 'SIGTERM' : 'SIGKILL');
   await start();
   return {
     url: `mqtt://127.0.0.1:${port}`,
     port,
     stop,
     start,
+    kill: () => end('SIGKILL'),
+    running: () => child !== undefined,
     restart: async () => {
       await stop();
       await start();
