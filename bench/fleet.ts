@@ -7,7 +7,7 @@
  * Usage: npx tsx bench/fleet.ts [seconds=60] [devices=1000] [presses-per-second=5]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
@@ -18,6 +18,7 @@ import { type EmulatedUni, startEmulatedUni } from '../simulator/emulator/uni.ts
 import { freeUdpPort } from '../simulator/network/free-port.ts';
 import { seededRandom } from '../simulator/network/random.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
+import { cpuSeconds, percentile, rssMb } from './process-stats.ts';
 
 const seconds = Number(process.argv[2] ?? 60);
 const devices = Number(process.argv[3] ?? 1000);
@@ -27,19 +28,6 @@ const addressOf = (i: number) => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`
 const macOf = (i: number) => `98CDAD${i.toString(16).toUpperCase().padStart(6, '0')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 
 async function main() {
   const broker = await startMosquitto();

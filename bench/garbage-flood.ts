@@ -9,7 +9,7 @@
  * (FLOOD_HEALTH=off runs the agent with `health.enabled: false`, to tell the cost of health monitoring apart.)
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -19,25 +19,13 @@ import { encodeStatus, shuniValues } from '../simulator/emulator/coiot-encode.ts
 import { FakeUni, macFor } from '../test/faults/support.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { freeUdpPort } from '../test/helpers/udp.ts';
+import { cpuSeconds, percentile, rssMb } from './process-stats.ts';
 
 const seconds = Number(process.argv[2] ?? 60);
 const garbageRate = Number(process.argv[3] ?? 20_000);
 const devices = Number(process.argv[4] ?? 100);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 
 /** The flood, in its own thread so that sending 20,000 datagrams a second does not skew the timing here. */
 const FLOOD = `

@@ -5,7 +5,7 @@
  * Usage: npx tsx bench/ring-latency.ts [seconds=60] [devices=1000] [presses-per-second=5]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
@@ -13,25 +13,13 @@ import { stringify } from 'yaml';
 import { encodeStatus, shuniValues } from '../simulator/emulator/coiot-encode.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { freeUdpPort, udpSender } from '../test/helpers/udp.ts';
+import { cpuSeconds, percentile, rssMb } from './process-stats.ts';
 
 const seconds = Number(process.argv[2] ?? 60);
 const devices = Number(process.argv[3] ?? 1000);
 const pressesPerSecond = Number(process.argv[4] ?? 5);
 const macOf = (i: number) => `98CDAC${i.toString(16).toUpperCase().padStart(6, '0')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 
 async function main() {
   const broker = await startMosquitto();
