@@ -15,8 +15,8 @@ import { MqttPublisher } from '../outputs/mqtt-publisher.ts';
 import { isStorageFailure, Outbox } from '../outputs/outbox.ts';
 import type { AddressPins } from '../security/address-pins.ts';
 import { PinTable } from '../security/pin-table.ts';
+import { pinVerifier } from '../security/pin-verifier.ts';
 import { pinsFrom, securityFrom } from '../security/setup.ts';
-import { verifyDeviceAddress } from '../security/verify-http.ts';
 import type { ProblemEvent, RingEvent } from '../trace/events.ts';
 import { channelsFrom, tuningFrom } from './channels.ts';
 import type { Logger } from './logger.ts';
@@ -155,51 +155,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     store.atomically(() => outbox.enqueue(problem));
     outbox.pump();
   };
-  const verifying = new Set<string>();
-  const verifyAddress = (deviceId: string, address: string, reason: 'learnt' | 'moved') => {
-    const key = `${deviceId}|${address}`;
-    if (!pins || !config.security.verify_http || verifying.has(key) || verifying.size >= 8) return;
-    verifying.add(key);
-    verifyDeviceAddress(deviceId, address, { ...(options.verifyPort ? { port: options.verifyPort } : {}) })
-      .then((result) => {
-        if (stopped) return;
-        if (result === 'match') {
-          pins.verified(deviceId, address);
-          log.info(
-            reason === 'moved'
-              ? 'device moved: re-pinned after HTTP verification'
-              : 'device address verified',
-            {
-              device: deviceId,
-              address,
-            },
-          );
-        } else if (result === 'mismatch') {
-          pins.refuted(deviceId, address);
-          log.warn('the device at this address is not the one claimed: not trusted', {
-            device: deviceId,
-            address,
-          });
-          if (reason === 'learnt')
-            raise({
-              type: 'problem',
-              t: now() / 1000,
-              device: deviceId,
-              problem: 'spoofed',
-              on: true,
-              detail: `first CoIoT contact from ${address}, where /shelly reports another MAC`,
-            });
-        } else {
-          log.info(
-            reason === 'moved'
-              ? 'device not reachable over HTTP at the new address: not re-pinned'
-              : 'device not reachable over HTTP: keeping the address of first contact',
-            { device: deviceId, address },
-          );
-        }
+  const verifyAddress = pins
+    ? pinVerifier({
+        pins,
+        enabled: config.security.verify_http,
+        ...(options.verifyPort ? { port: options.verifyPort } : {}),
+        log,
+        isStopped: () => stopped,
+        raise,
+        now,
       })
-      .finally(() => verifying.delete(key));
-  };
+    : () => {};
   const scheduleWake = () => {
     if (wakeTimer) clearTimeout(wakeTimer);
     wakeTimer = undefined;
