@@ -101,11 +101,7 @@ export class Pipeline {
       }
       if (!this.heardCoiot.has(message.deviceId)) {
         this.heardCoiot.add(message.deviceId);
-        this.hooks.onNewCoiotDevice?.(message.deviceId, message.deviceType, source.replace(/:\d+$/, ''));
-      }
-      if (!this.detector.knows(message.deviceId)) {
-        this.noteUnknown(message.deviceId, 'coiot', source);
-        return empty();
+        this.hooks.onNewCoiotDevice?.(message.deviceId, message.deviceType, address);
       }
       this.hooks.onHeard?.(
         { device: message.deviceId, via: 'coiot', serial: message.serial, validityS: message.validityS },
