@@ -6,19 +6,14 @@
  * emulated Uni. Prints ring latency p50/p99, the agent's CPU and RSS. No assertions.
  * Usage: npx tsx bench/fleet.ts [seconds=60] [devices=1000] [presses-per-second=5]
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { stringify } from 'yaml';
 import { decodeCoiot } from '../agent/protocol/coiot-packet.ts';
 import { readG } from '../agent/protocol/coiot-status.ts';
 import { type EmulatedUni, startEmulatedUni } from '../simulator/emulator/uni.ts';
 import { freeUdpPort } from '../simulator/network/free-port.ts';
 import { seededRandom } from '../simulator/network/random.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
-import { cpuSeconds, percentile, rssMb } from './process-stats.ts';
+import { cpuSeconds, percentile, rssMb, spawnAgent } from './process-stats.ts';
 
 const seconds = Number(process.argv[2] ?? 60);
 const devices = Number(process.argv[3] ?? 1000);
@@ -31,24 +26,15 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 async function main() {
   const broker = await startMosquitto();
-  const dir = mkdtempSync(join(tmpdir(), 'fleet-'));
   const coiotPort = await freeUdpPort();
-  const configFile = join(dir, 'agent.yaml');
-  writeFileSync(
-    configFile,
-    stringify({
-      mqtt: { url: broker.url, base_topic: 'fleet' },
-      coiot: { listen: '127.0.0.1', port: coiotPort, multicast: false },
-      store: { path: join(dir, 'state.sqlite') },
-      log: { level: 'warn' },
-      devices: Array.from({ length: devices }, (_, i) => ({
-        id: `shellyuni-${macOf(i)}`,
-        chime: { mode: 'mechanical' },
-      })),
-    }),
-  );
-  const agent = spawn(process.execPath, ['bin/doorbell-agent.js', 'run', '--config', configFile], {
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const agent = spawnAgent({
+    mqtt: { url: broker.url, base_topic: 'fleet' },
+    coiot: { listen: '127.0.0.1', port: coiotPort, multicast: false },
+    log: { level: 'warn' },
+    devices: Array.from({ length: devices }, (_, i) => ({
+      id: `shellyuni-${macOf(i)}`,
+      chime: { mode: 'mechanical' },
+    })),
   });
   const subscriber = await connectAsync(broker.url);
   const riseSentAt = new Map<string, number>();

@@ -8,18 +8,13 @@
  * Usage: npx tsx bench/garbage-flood.ts [seconds=60] [garbage-per-second=20000] [devices=100]
  * (FLOOD_HEALTH=off runs the agent with `health.enabled: false`, to tell the cost of health monitoring apart.)
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { connectAsync } from 'mqtt';
-import { stringify } from 'yaml';
 import { encodeStatus, shuniValues } from '../simulator/emulator/coiot-encode.ts';
 import { FakeUni, macFor } from '../test/faults/support.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { freeUdpPort } from '../test/helpers/udp.ts';
-import { cpuSeconds, percentile, rssMb } from './process-stats.ts';
+import { cpuSeconds, percentile, rssMb, spawnAgent } from './process-stats.ts';
 
 const seconds = Number(process.argv[2] ?? 60);
 const garbageRate = Number(process.argv[3] ?? 20_000);
@@ -98,30 +93,24 @@ function garbagePackets(realMacs: string[]): Buffer[] {
 
 async function main() {
   const broker = await startMosquitto();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-flood-'));
   const coiotPort = await freeUdpPort();
   const unis = Array.from(
     { length: devices },
     (_, i) => new FakeUni(macFor(i), `127.0.8.${i + 1}`, coiotPort),
   );
-  const configFile = join(dir, 'agent.yaml');
-  writeFileSync(
-    configFile,
-    stringify({
+  const agent = spawnAgent(
+    {
       mqtt: { url: broker.url, base_topic: 'flood' },
       homeassistant: { enabled: false },
       shelly_mqtt: { enabled: false },
       coiot: { listen: '127.0.0.1', port: coiotPort, multicast: false },
-      store: { path: join(dir, 'state.sqlite') },
       security: { verify_http: false },
       ...(process.env.FLOOD_HEALTH === 'off' ? { health: { enabled: false } } : {}),
       log: { level: 'info' },
       devices: unis.map((u) => ({ id: u.id })),
-    }),
+    },
+    'pipe',
   );
-  const agent = spawn(process.execPath, ['bin/doorbell-agent.js', 'run', '--config', configFile], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
   let agentLog = '';
   agent.stderr?.on('data', (chunk: Buffer) => {
     agentLog += chunk.toString();

@@ -4,16 +4,11 @@
  * moment the rising-edge datagram left the emulator. Prints ring latency p50/p99 and the agent's RSS.
  * Usage: npx tsx bench/ring-latency.ts [seconds=60] [devices=1000] [presses-per-second=5]
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { stringify } from 'yaml';
 import { encodeStatus, shuniValues } from '../simulator/emulator/coiot-encode.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { freeUdpPort, udpSender } from '../test/helpers/udp.ts';
-import { cpuSeconds, percentile, rssMb } from './process-stats.ts';
+import { cpuSeconds, percentile, rssMb, spawnAgent } from './process-stats.ts';
 
 const seconds = Number(process.argv[2] ?? 60);
 const devices = Number(process.argv[3] ?? 1000);
@@ -23,32 +18,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   const broker = await startMosquitto();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
   const coiotPort = await freeUdpPort();
-  const configFile = join(dir, 'agent.yaml');
-  writeFileSync(
-    configFile,
-    stringify({
-      mqtt: { url: broker.url, base_topic: 'bench' },
-      coiot: { listen: '127.0.0.1', port: coiotPort, multicast: false },
-      store: { path: join(dir, 'state.sqlite') },
-      log: { level: 'warn' },
-      devices: Array.from({ length: devices }, (_, i) => ({
-        id: `shellyuni-${macOf(i)}`,
-        chime: { mode: 'mechanical' },
-      })),
-    }),
-  );
-  const profile = process.env.BENCH_PROFILE
-    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE]
-    : [];
-  const agent = spawn(
-    process.execPath,
-    [...profile, 'bin/doorbell-agent.js', 'run', '--config', configFile],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
+  const agent = spawnAgent({
+    mqtt: { url: broker.url, base_topic: 'bench' },
+    coiot: { listen: '127.0.0.1', port: coiotPort, multicast: false },
+    log: { level: 'warn' },
+    devices: Array.from({ length: devices }, (_, i) => ({
+      id: `shellyuni-${macOf(i)}`,
+      chime: { mode: 'mechanical' },
+    })),
+  });
   const subscriber = await connectAsync(broker.url);
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
