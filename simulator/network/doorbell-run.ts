@@ -315,17 +315,36 @@ export async function runDoorbell(options: DoorbellRunOptions): Promise<Doorbell
     await sleep(Math.max(0, t0 + (endS + tailS) * 1000 - scheduler.now()));
     await script?.done;
 
-    // Which closure each ring belongs to, and what the firmware counted for each.
+    // Which closure each ring belongs to, and what the firmware counted for each (from what it sent, before the
+    // faults: a lost report still counted).
     for (let i = 0; i < unis.length; i++)
-      assignCounts(windows[i] as PressWindow[], observations[i] as Observation[]);
+      assignCounts(windows[i] as PressWindow[], emitted[i] as Observation[]);
     const closures: ClosureOutcome[] = [];
     const violations: string[] = [];
-    for (const ring of rings) {
+    const reachedBy = unis.map((_u, i) =>
+      pressesReached(windows[i] as PressWindow[], observations[i] as Observation[]),
+    );
+    // Rings heard at an edge belong to the press whose rise they follow. A recovered ring is decided later, from
+    // a counter step, possibly after the next press began: it belongs to the earliest press before it that the
+    // agent could know of and that has no ring yet.
+    const byTime = [...rings].sort((a, b) => a.payload.t - b.payload.t);
+    for (const ring of byTime.filter((r) => !r.payload.recovered))
       placeRing(ring, windows[ring.device] ?? []);
+    for (const ring of byTime.filter((r) => r.payload.recovered)) {
+      placeRing(ring, windows[ring.device] ?? []);
+      const reached = reachedBy[ring.device] ?? [];
+      const taken = (k: number) =>
+        rings.some((r) => r !== ring && r.device === ring.device && r.closure === k);
+      const earliest = (windows[ring.device] ?? []).findIndex(
+        (_w, k) => k <= ring.closure && reached[k] === true && !taken(k),
+      );
+      if (earliest >= 0) placeRing(ring, windows[ring.device] ?? [], earliest);
+    }
+    for (const ring of rings) {
       if (ring.closure < 0) violations.push(`ring without a press: ${JSON.stringify(ring.payload)}`);
     }
     for (let i = 0; i < unis.length; i++) {
-      const reached = pressesReached(windows[i] as PressWindow[], observations[i] as Observation[]);
+      const reached = reachedBy[i] as boolean[];
       (windows[i] as PressWindow[]).forEach((w, index) => {
         const mine = rings.filter((r) => r.device === i && r.closure === index);
         closures.push({
@@ -382,12 +401,14 @@ function assignCounts(windows: PressWindow[], observations: readonly Observation
 }
 
 /** The closure a ring belongs to: the last one that started before the agent decided (a 50 ms clock slack). */
-function placeRing(ring: SeenRing, windows: readonly PressWindow[]): void {
+function placeRing(ring: SeenRing, windows: readonly PressWindow[], closure?: number): void {
   const tMs = ring.payload.t * 1000;
-  let k = -1;
-  windows.forEach((w, index) => {
-    if (w.fromMs <= tMs + 50) k = index;
-  });
+  let k = closure ?? -1;
+  if (closure === undefined) {
+    windows.forEach((w, index) => {
+      if (w.fromMs <= tMs + 50) k = index;
+    });
+  }
   ring.closure = k;
   ring.latencyMs = k >= 0 ? ring.receivedMs - (windows[k] as PressWindow).fromMs : null;
 }

@@ -118,7 +118,14 @@ describe('end to end: one ring per press that reached the agent, under random fa
             expect(result.closures.length).toBeGreaterThan(0);
           },
         ),
-        { numRuns: runs, endOnFailure: true },
+        {
+          numRuns: runs,
+          endOnFailure: true,
+          // Re-run a failure fast-check reported: DOORBELL_E2E_SEED=<seed> DOORBELL_E2E_PATH=<path>.
+          ...(process.env.DOORBELL_E2E_SEED
+            ? { seed: Number(process.env.DOORBELL_E2E_SEED), path: process.env.DOORBELL_E2E_PATH ?? '0' }
+            : {}),
+        },
       );
     },
     Math.max(180_000, runs * 25_000),
