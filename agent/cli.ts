@@ -6,7 +6,7 @@ import { replayCommand } from './commands/replay.ts';
 import { runCommand } from './commands/run.ts';
 import { statusCommand } from './commands/status.ts';
 import { wiringCommand } from './commands/wiring.ts';
-import { DoorbellAgentError } from './errors.ts';
+import { DoorbellAgentError } from './core/errors.ts';
 
 /** Builds the program; every subcommand lives in `commands/` and reports its exit code through the context. */
 export function buildProgram(ctx: CommandContext): Command {

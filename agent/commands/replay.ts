@@ -2,9 +2,9 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
-import { DoorbellAgentError } from '../errors.ts';
-import { createLogger } from '../runtime/logger.ts';
-import { replayTrace } from '../trace/replay.ts';
+import { DoorbellAgentError } from '../core/errors.ts';
+import { createLogger } from '../core/logger.ts';
+import { replayTrace } from '../runtime/replay.ts';
 import { formatEvent } from '../trace/write.ts';
 import type { CommandContext } from './context.ts';
 

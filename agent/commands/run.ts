@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.ts';
+import { channelKey } from '../core/channel-key.ts';
+import { createLogger, type LogLevel } from '../core/logger.ts';
 import { startAgent } from '../runtime/agent.ts';
-import { createLogger, type LogLevel } from '../runtime/logger.ts';
 import type { CommandContext } from './context.ts';
 
 export function runCommand(ctx: CommandContext): Command {
@@ -32,7 +33,7 @@ export function runCommand(ctx: CommandContext): Command {
       }
       const agent = await startAgent({ config, log, version: ctx.version });
       log.info('running', {
-        devices: config.devices.map((d) => `${d.id}#${d.input}`),
+        devices: config.devices.map((d) => channelKey(d.id, d.input)),
         config: options.config,
       });
       await new Promise<void>((resolve) => {

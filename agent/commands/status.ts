@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { HealthRecord } from '../health/monitor.ts';
-import { readHealthRecords } from '../health/sqlite-store.ts';
+import { readHealthRecords } from '../store/health-store.ts';
 import type { CommandContext } from './context.ts';
 
 /** Records older than this mean the agent is not running (it writes at least once a minute while reports arrive). */

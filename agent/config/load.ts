@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { applyEnvOverrides, type EnvOverride } from './env.ts';
 import { knownKeys } from './keys.ts';
 import { type Config, configSchema } from './schema.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { channelKey } from '../core/channel-key.ts';
 
 /**
  * The one description of the configuration: type, default and documentation of every key.
@@ -454,7 +455,7 @@ const devicesSchema = z
   .superRefine((devices, ctx) => {
     const seen = new Map<string, number>();
     devices.forEach((device, index) => {
-      const key = `${device.id}#${device.input}`;
+      const key = channelKey(device.id, device.input);
       const first = seen.get(key);
       if (first === undefined) seen.set(key, index);
       else

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 
 export interface UdpListenerOptions {
   host: string;

@@ -1,5 +1,5 @@
 import type { DeviceConfig } from '../config/schema.ts';
-import type { RingEvent } from '../trace/events.ts';
+import type { RingEvent } from '../core/events.ts';
 import { agentStatusTopic, eventTopic } from './topics.ts';
 
 /**

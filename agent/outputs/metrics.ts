@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RingEvent } from '../core/events.ts';
 import type { HealthRecord } from '../health/monitor.ts';
 import { HEALTH_PROBLEMS } from '../health/types.ts';
-import type { RingEvent } from '../trace/events.ts';
 
 export interface MetricsSource {
   /** The health of every configured doorbell now. */

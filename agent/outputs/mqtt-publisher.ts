@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Config, DeviceConfig } from '../config/schema.ts';
-import type { ProblemEvent, RingEvent } from '../trace/events.ts';
+import type { ProblemEvent, RingEvent } from '../core/events.ts';
 import {
   buildAgentDiscovery,
   buildDeviceDiscovery,

@@ -1,9 +1,13 @@
 import { redactUrl } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
+import { channelKey } from '../core/channel-key.ts';
+import { DoorbellAgentError } from '../core/errors.ts';
+import type { ProblemEvent, RingEvent } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import { isStorageFailure } from '../core/storage-failure.ts';
+import { earliest } from '../core/wake.ts';
 import { Detector, type DetectorOutput } from '../detect/detector.ts';
-import { DoorbellAgentError } from '../errors.ts';
-import { LiveHealth } from '../health/live.ts';
-import { earliest } from '../health/runtime.ts';
+import { channelsFrom, tuningFrom } from '../detect/from-config.ts';
 import { fetchCitD } from '../io/cit-d-fetch.ts';
 import { startUdpListener, type UdpListener } from '../io/udp-listener.ts';
 import {
@@ -12,17 +16,15 @@ import {
   startEmbeddedBroker,
 } from '../outputs/embedded-broker.ts';
 import { MqttPublisher } from '../outputs/mqtt-publisher.ts';
-import { isStorageFailure, Outbox } from '../outputs/outbox.ts';
 import type { AddressPins } from '../security/address-pins.ts';
-import { PinTable } from '../security/pin-table.ts';
-import { pinVerifier } from '../security/pin-verifier.ts';
-import { pinsFrom, securityFrom } from '../security/setup.ts';
-import type { ProblemEvent, RingEvent } from '../trace/events.ts';
-import { channelsFrom, tuningFrom } from './channels.ts';
-import type { Logger } from './logger.ts';
+import { SqliteStore } from '../store/channel-store.ts';
+import { Outbox } from '../store/outbox.ts';
+import { PinTable } from '../store/pin-table.ts';
+import { LiveHealth } from './health-live.ts';
+import { pinVerifier } from './pin-verifier.ts';
 import { Pipeline } from './pipeline.ts';
+import { pinsFrom, securityFrom } from './security-setup.ts';
 import { shellySubscriptions } from './shelly-topics.ts';
-import { SqliteStore } from './store.ts';
 
 export interface AgentOptions {
   config: Config;
@@ -73,7 +75,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   let wakeTimer: NodeJS.Timeout | undefined;
   const stoppers: Array<() => Promise<void>> = [];
 
-  const devicesById = new Map(config.devices.map((d) => [`${d.id}#${d.input}`, d]));
+  const devicesById = new Map(config.devices.map((d) => [channelKey(d.id, d.input), d]));
   let publisher: MqttPublisher;
   let publisherReady: () => void = () => {};
   const started = new Promise<void>((resolve) => {
@@ -86,7 +88,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     send: async (event) => {
       await started;
       if (event.type === 'ring') {
-        await publisher.publishRing(event, devicesById.get(`${event.device}#${event.input}`));
+        await publisher.publishRing(event, devicesById.get(channelKey(event.device, event.input)));
         options.onRing?.(event);
         health.ringPublished(event);
       } else {

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { configLeaves } from '../../../agent/config/keys.ts';
 import { loadConfig } from '../../../agent/config/load.ts';
 import { configSchema } from '../../../agent/config/schema.ts';
-import { ConfigError } from '../../../agent/errors.ts';
+import { ConfigError } from '../../../agent/core/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'doorbell-config-prop-'));
 let n = 0;

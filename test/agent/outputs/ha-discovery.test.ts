@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema, type DeviceConfig } from '../../../agent/config/schema.ts';
+import type { RingEvent } from '../../../agent/core/events.ts';
 import {
   agentDeviceId,
   buildAgentDiscovery,
@@ -7,7 +8,6 @@ import {
   type DiscoveryOptions,
   ringPayload,
 } from '../../../agent/outputs/ha-discovery.ts';
-import type { RingEvent } from '../../../agent/trace/events.ts';
 
 function device(raw: Record<string, unknown>): DeviceConfig {
   return configSchema.parse({ devices: [raw] }).devices[0]!;

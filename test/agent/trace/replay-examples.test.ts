@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../agent/config/load.ts';
-import { silentLogger } from '../../../agent/runtime/logger.ts';
-import type { AgentEvent, RingEvent } from '../../../agent/trace/events.ts';
-import { replayTrace } from '../../../agent/trace/replay.ts';
+import type { AgentEvent, RingEvent } from '../../../agent/core/events.ts';
+import { silentLogger } from '../../../agent/core/logger.ts';
+import { replayTrace } from '../../../agent/runtime/replay.ts';
 import { sharedDir } from '../../helpers/shared.ts';
 
 interface Expectation {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
+import { isStorageFailure } from '../core/storage-failure.ts';
 import type { ChannelState } from '../detect/channel.ts';
 import type { ChannelStore } from '../detect/detector.ts';
-import { isStorageFailure } from '../outputs/outbox.ts';
 
 /**
  * The agent's persisted state, in one SQLite file (better-sqlite3: synchronous, so a ring is on disk before the

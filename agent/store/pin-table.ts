@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { isStorageFailure } from '../outputs/outbox.ts';
-import type { Pin, PinSource } from './address-pins.ts';
+import { isStorageFailure } from '../core/storage-failure.ts';
+import type { Pin, PinSource } from '../security/address-pins.ts';
 
 /** Learnt and verified address pins, in the agent's SQLite file (`address_pins`), so a restart keeps them. */
 export class PinTable {

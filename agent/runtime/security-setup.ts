@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
-import type { PipelineSecurity } from '../runtime/pipeline.ts';
-import { AddressPins, type AddressPinsOptions } from './address-pins.ts';
-import { SourceRateLimiter } from './rate-limit.ts';
+import { AddressPins, type AddressPinsOptions } from '../security/address-pins.ts';
+import { SourceRateLimiter } from '../security/rate-limit.ts';
+import type { PipelineSecurity } from './pipeline.ts';
 
 /** The address pins `security.*` asks for, or undefined when pinning is off. */
 export function pinsFrom(config: Config, onChange?: AddressPinsOptions['onChange']): AddressPins | undefined {

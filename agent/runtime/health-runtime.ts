@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema.ts';
-import type { PipelineHooks } from '../runtime/pipeline.ts';
-import { healthChannelsFrom, healthParamsFrom } from './config.ts';
-import { HealthMonitor, type HealthStore } from './monitor.ts';
-import type { HealthEvent } from './types.ts';
+import { healthChannelsFrom, healthParamsFrom } from '../health/config.ts';
+import { HealthMonitor, type HealthStore } from '../health/monitor.ts';
+import type { HealthEvent } from '../health/types.ts';
+import type { PipelineHooks } from './pipeline.ts';
 
 /**
  * The health monitors as `run` and `replay` plug them into a `Pipeline`: hooks that feed the monitor, events held
@@ -58,11 +58,4 @@ export class HealthRuntime {
     const due = this.monitor?.nextWakeMs() ?? null;
     return due === null ? null : Math.max(due, this.lastTickMs + 1);
   }
-}
-
-/** The earlier of two optional wake times. */
-export function earliest(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.min(a, b);
 }

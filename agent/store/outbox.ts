@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { Logger } from '../runtime/logger.ts';
-import type { ProblemEvent, RingEvent } from '../trace/events.ts';
+import type { ProblemEvent, RingEvent } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import { isStorageFailure } from '../core/storage-failure.ts';
 
 /** What goes through the outbox: everything the agent must not lose between deciding and the broker's PUBACK. */
 export type OutboxEvent = RingEvent | ProblemEvent;
@@ -228,13 +229,4 @@ export class Outbox {
       },
     );
   }
-}
-
-/** Errors that mean the database cannot take writes right now (full disk, I/O error, read-only file). */
-export function isStorageFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    typeof code === 'string' &&
-    (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY'))
-  );
 }

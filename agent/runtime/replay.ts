@@ -1,13 +1,14 @@
 import type { Config } from '../config/schema.ts';
+import type { AgentEvent } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import { earliest } from '../core/wake.ts';
 import { type ChannelStore, Detector, type DetectorOutput, MemoryChannelStore } from '../detect/detector.ts';
+import { channelsFrom, tuningFrom } from '../detect/from-config.ts';
 import { MemoryHealthStore } from '../health/monitor.ts';
-import { earliest, HealthRuntime } from '../health/runtime.ts';
-import { channelsFrom, tuningFrom } from '../runtime/channels.ts';
-import type { Logger } from '../runtime/logger.ts';
-import { Pipeline } from '../runtime/pipeline.ts';
-import { pinsFrom, securityFrom } from '../security/setup.ts';
-import type { AgentEvent } from './events.ts';
-import { parseTraceLine, type TraceLine } from './read.ts';
+import { parseTraceLine, type TraceLine } from '../trace/read.ts';
+import { HealthRuntime } from './health-runtime.ts';
+import { Pipeline } from './pipeline.ts';
+import { pinsFrom, securityFrom } from './security-setup.ts';
 
 export interface ReplayOptions {
   config: Config;

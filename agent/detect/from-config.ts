@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.ts';
-import { DEFAULT_TUNING, type Tuning } from '../detect/channel.ts';
-import type { ChannelConfig } from '../detect/detector.ts';
+import { DEFAULT_TUNING, type Tuning } from './channel.ts';
+import type { ChannelConfig } from './detector.ts';
 
 /** The detector's view of the configuration. */
 export function channelsFrom(config: Config): ChannelConfig[] {

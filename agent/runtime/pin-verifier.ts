@@ -1,7 +1,7 @@
-import type { Logger } from '../runtime/logger.ts';
-import type { ProblemEvent } from '../trace/events.ts';
-import type { AddressPins } from './address-pins.ts';
-import { verifyDeviceAddress } from './verify-http.ts';
+import type { ProblemEvent } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import { verifyDeviceAddress } from '../io/verify-http.ts';
+import type { AddressPins } from '../security/address-pins.ts';
 
 export interface PinVerifierOptions {
   pins: AddressPins;

@@ -1,16 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { Config, DeviceConfig } from '../config/schema.ts';
+import type { ProblemEvent, RingEvent } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import type { HealthRecord } from '../health/monitor.ts';
 import { type HttpServer, startHttpServer } from '../io/http-server.ts';
 import type { DiscoveryComponent } from '../outputs/ha-discovery.ts';
 import { HealthPublisher, healthComponents } from '../outputs/health-publisher.ts';
 import { AgentMetrics } from '../outputs/metrics.ts';
 import type { MqttPublisher } from '../outputs/mqtt-publisher.ts';
-import type { Logger } from '../runtime/logger.ts';
-import type { PipelineHooks } from '../runtime/pipeline.ts';
-import type { ProblemEvent, RingEvent } from '../trace/events.ts';
-import type { HealthRecord } from './monitor.ts';
-import { HealthRuntime } from './runtime.ts';
-import { SqliteHealthStore } from './sqlite-store.ts';
+import { SqliteHealthStore } from '../store/health-store.ts';
+import { HealthRuntime } from './health-runtime.ts';
+import type { PipelineHooks } from './pipeline.ts';
 
 const PUBLISH_COALESCE_MS = 250;
 export interface LiveHealthOptions {

@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { macMatchesId } from './address-pins.ts';
+import { macMatchesId } from '../security/address-pins.ts';
 
 export interface VerifyOptions {
   timeoutMs?: number;
