@@ -9,8 +9,8 @@ import { HealthPublisher, healthComponents } from '../outputs/health-publisher.t
 import { AgentMetrics } from '../outputs/metrics.ts';
 import type { MqttPublisher } from '../outputs/mqtt-publisher.ts';
 import { SqliteHealthStore } from '../store/health-store.ts';
+import type { Component } from './component.ts';
 import { HealthRuntime } from './health-runtime.ts';
-import type { PipelineHooks } from './pipeline.ts';
 
 const PUBLISH_COALESCE_MS = 250;
 export interface LiveHealthOptions {
@@ -25,11 +25,14 @@ export interface LiveHealthOptions {
 }
 
 /**
- * Health in the running agent: the monitors on the pipeline, their state to Home Assistant (retained JSON per
- * doorbell), Prometheus `/metrics` and `/healthz` on `metrics.host:port`. `startAgent` calls `hooks()` for the
- * pipeline, `flush()` after each step, `tick()` at `nextWakeMs()`, `attach()` once MQTT is up.
+ * Health in the running agent: the monitors (its `runtime`, on the decision graph), their state to Home Assistant
+ * (retained JSON per doorbell), Prometheus `/metrics` and `/healthz` on `metrics.host:port` (started by `start`).
+ * The agent calls `flush()` inside each step and `attach()` once MQTT is up.
  */
-export class LiveHealth {
+export class LiveHealth implements Component {
+  readonly name = 'metrics';
+  /** Port of `/metrics` and `/healthz` once started; null when `metrics.enabled` is false. */
+  port: number | null = null;
   readonly runtime: HealthRuntime;
   readonly metrics: AgentMetrics | null;
   private publisher: HealthPublisher | null = null;
@@ -53,10 +56,6 @@ export class LiveHealth {
       : null;
   }
 
-  hooks(): PipelineHooks {
-    return this.runtime.start(this.opts.now());
-  }
-
   records(): HealthRecord[] {
     return this.runtime.monitor?.snapshot(this.opts.now()) ?? [];
   }
@@ -65,15 +64,6 @@ export class LiveHealth {
   flush(): void {
     this.runtime.flush();
     this.publishStates();
-  }
-
-  tick(): void {
-    this.runtime.tick(this.opts.now());
-    this.publishStates();
-  }
-
-  nextWakeMs(): number | null {
-    return this.runtime.nextWakeMs();
   }
 
   /** Entities for each doorbell's discovery device (none when health is off). */
@@ -98,11 +88,11 @@ export class LiveHealth {
     this.metrics?.ringPublished(ring, this.opts.now());
   }
 
-  /** Starts `/metrics` and `/healthz` when `metrics.enabled`; returns the bound port. */
-  async startHttp(): Promise<number | null> {
+  /** Starts `/metrics` and `/healthz` when `metrics.enabled`. */
+  async start(): Promise<void> {
     const { metrics: settings } = this.opts.config;
     const metrics = this.metrics;
-    if (!metrics) return null;
+    if (!metrics) return;
     this.http = await startHttpServer({
       host: settings.host,
       port: settings.port,
@@ -116,8 +106,8 @@ export class LiveHealth {
       },
       onError: (error) => this.opts.log.error('metrics server', { error: String(error) }),
     });
-    this.opts.log.info('metrics listening', { host: settings.host, port: this.http.port });
-    return this.http.port;
+    this.port = this.http.port;
+    this.opts.log.info('metrics listening', { host: settings.host, port: this.port });
   }
 
   /** 200 while the agent runs and reaches its broker (503 otherwise); device problems are in the body. */

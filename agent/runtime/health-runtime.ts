@@ -46,10 +46,15 @@ export class HealthRuntime {
     this.onEvents(events);
   }
 
-  tick(nowMs: number): void {
+  /** Runs the monitors' deadlines due by `nowMs`; their events wait for the next `flush()`. */
+  due(nowMs: number): void {
     if (!this.monitor) return;
     this.lastTickMs = nowMs;
     this.pending.push(...this.monitor.tick(nowMs));
+  }
+
+  tick(nowMs: number): void {
+    this.due(nowMs);
     this.flush();
   }
 

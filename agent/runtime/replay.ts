@@ -1,14 +1,12 @@
 import type { Config } from '../config/schema.ts';
 import type { AgentEvent } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
-import { earliest } from '../core/wake.ts';
-import { type ChannelStore, Detector, type DetectorOutput, MemoryChannelStore } from '../detect/detector.ts';
-import { channelsFrom, tuningFrom } from '../detect/from-config.ts';
+import { type ChannelStore, type DetectorOutput, MemoryChannelStore } from '../detect/detector.ts';
 import { MemoryHealthStore } from '../health/monitor.ts';
 import { parseTraceLine, type TraceLine } from '../trace/read.ts';
+import { buildDecisionGraph } from './decision-graph.ts';
 import { HealthRuntime } from './health-runtime.ts';
-import { Pipeline } from './pipeline.ts';
-import { pinsFrom, securityFrom } from './security-setup.ts';
+import { pinsFrom } from './security-setup.ts';
 
 export interface ReplayOptions {
   config: Config;
@@ -33,9 +31,7 @@ export interface ReplaySummary {
  * memory and keeps only the store.
  */
 export async function replayTrace(options: ReplayOptions): Promise<ReplaySummary> {
-  const store = options.store ?? new MemoryChannelStore();
-  const channels = channelsFrom(options.config);
-  const tuning = tuningFrom(options.config);
+  const channels = options.store ?? new MemoryChannelStore();
   // Address pins are persisted live, so they outlive an `agent-restart`; in a trace, first contact pins.
   const pins = pinsFrom(options.config);
   // Health state (press counts, battery charge) outlives an `agent-restart` like the channel store does.
@@ -43,13 +39,16 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplaySummary
     for (const event of events) options.emit(event);
   });
   const start = (atMs: number) =>
-    new Pipeline(
-      new Detector(channels, store, tuning),
-      options.log,
-      { onProblem: (problem) => options.emit(problem), ...health.start(atMs) },
-      securityFrom(options.config, pins),
-    );
-  let pipeline = start(0);
+    buildDecisionGraph({
+      config: options.config,
+      log: options.log,
+      channels,
+      health,
+      pins,
+      hooks: { onProblem: (problem) => options.emit(problem) },
+      startMs: atMs,
+    });
+  let graph = start(0);
   const summary: ReplaySummary = { lines: 0, skipped: 0, rings: 0, restarts: 0 };
   let clockMs = 0;
 
@@ -61,10 +60,8 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplaySummary
     health.flush();
   };
   const advanceTo = (ms: number) => {
-    const nextWake = () => earliest(pipeline.detector.nextWakeMs(), health.nextWakeMs());
-    for (let due = nextWake(); due !== null && due <= ms; due = nextWake()) {
-      publish(pipeline.tick(due));
-      health.tick(due);
+    for (let due = graph.nextWakeMs(); due !== null && due <= ms; due = graph.nextWakeMs()) {
+      publish(graph.tick(due));
     }
     clockMs = ms;
   };
@@ -90,14 +87,14 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplaySummary
     advanceTo(atMs);
     switch (line.kind) {
       case 'coiot':
-        publish(pipeline.coiotDatagram(line.bytes, line.src, atMs));
+        publish(graph.pipeline.coiotDatagram(line.bytes, line.src, atMs));
         break;
       case 'mqtt':
-        publish(pipeline.mqttMessage(line.topic, line.payload, line.retain, atMs));
+        publish(graph.pipeline.mqttMessage(line.topic, line.payload, line.retain, atMs));
         break;
       case 'agent-restart':
         summary.restarts++;
-        pipeline = start(atMs);
+        graph = start(atMs);
         break;
       case 'end':
         return summary;
