@@ -12,7 +12,7 @@ import { BrokerLink } from './broker-link.ts';
 import { loadCoiotDescription } from './cit-d-loader.ts';
 import { CoiotSource } from './coiot-source.ts';
 import { Components } from './component.ts';
-import { buildDecisionGraph } from './decision-graph.ts';
+import { buildDecisionGraph, type DecisionGraph, type DecisionGraphOptions } from './decision-graph.ts';
 import { Delivery } from './delivery.ts';
 import { LiveHealth } from './health-live.ts';
 import { pinVerifier } from './pin-verifier.ts';
@@ -69,9 +69,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const now = options.now ?? Date.now;
   const store = new SqliteStore(config.store.path);
   throttleWriteErrors(store, log, now);
-  const pinTable = new PinTable(store.database);
-  const pins = pinsFrom(config, (device, pin) => pinTable.save(device, pin));
-  pins?.load(pinTable.load());
+  const pins = persistedPins(config, store);
   const devices = new Map(config.devices.map((d) => [channelKey(d.id, d.input), d]));
 
   const health = new LiveHealth({
@@ -94,36 +92,20 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     },
   });
   let stopped = false;
-  const graph = buildDecisionGraph({
+  const graph: DecisionGraph = buildDecisionGraph({
     config,
     log,
     channels: store,
     health: health.runtime,
     pins,
     startMs: now(),
-    hooks: {
-      onProblem: (problem) => {
-        log.warn('problem', { ...problem });
-        delivery.queueProblem(problem); // synchronous, inside the step's transaction
-      },
-      ...(pins && {
-        onAddressToVerify: pinVerifier({
-          pins,
-          enabled: config.security.verify_http,
-          ...(options.verifyPort ? { port: options.verifyPort } : {}),
-          log,
-          isStopped: () => stopped,
-          raise: (problem) => {
-            log.warn('problem', { ...problem });
-            delivery.raise(problem);
-          },
-          now,
-        }),
-      }),
-      ...(options.fetchDescriptions !== false && {
-        onNewCoiotDevice: loadCoiotDescription(() => graph.pipeline, log),
-      }),
-    },
+    hooks: liveHooks(
+      options,
+      pins,
+      delivery,
+      () => graph.pipeline,
+      () => stopped,
+    ),
   });
   const step = (decide: () => DetectorOutput) => {
     const output = delivery.step(decide);
@@ -177,6 +159,46 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       log.info('stopped', { ...graph.pipeline.stats, bad_input: graph.pipeline.badInput.total });
     },
   };
+}
+
+/** What the live agent does with the decision graph's problems, new addresses and newly heard devices. */
+function liveHooks(
+  options: AgentOptions,
+  pins: AddressPins | undefined,
+  delivery: Delivery,
+  pipeline: () => Pipeline,
+  isStopped: () => boolean,
+): DecisionGraphOptions['hooks'] {
+  const { config, log } = options;
+  return {
+    onProblem: (problem) => {
+      log.warn('problem', { ...problem });
+      delivery.queueProblem(problem); // synchronous, inside the step's transaction
+    },
+    ...(pins && {
+      onAddressToVerify: pinVerifier({
+        pins,
+        enabled: config.security.verify_http,
+        ...(options.verifyPort ? { port: options.verifyPort } : {}),
+        log,
+        isStopped,
+        raise: (problem) => {
+          log.warn('problem', { ...problem });
+          delivery.raise(problem);
+        },
+        now: options.now ?? Date.now,
+      }),
+    }),
+    ...(options.fetchDescriptions !== false && { onNewCoiotDevice: loadCoiotDescription(pipeline, log) }),
+  };
+}
+
+/** Address pins (when `security.pin_addresses`), saved in the agent's store so they outlive a restart. */
+function persistedPins(config: Config, store: SqliteStore): AddressPins | undefined {
+  const table = new PinTable(store.database);
+  const pins = pinsFrom(config, (device, pin) => table.save(device, pin));
+  pins?.load(table.load());
+  return pins;
 }
 
 /** A full disk fails every write: say so once a minute, not once a datagram. */
