@@ -40,7 +40,7 @@ export interface AgentOptions {
   verifyPort?: number;
 }
 
-/** One input as the agent received it (`shared/contracts/trace-format.md` `coiot`/`mqtt` lines); `t` in ms. */
+/** One input as the agent received it (`docs/trace-format.md` `coiot`/`mqtt` lines); `t` in ms. */
 export type AgentInput =
   | { kind: 'coiot'; t: number; src: string; bytes: Buffer }
   | { kind: 'mqtt'; t: number; topic: string; payload: Buffer; retain: boolean };

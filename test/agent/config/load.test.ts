@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../../agent/config/load.ts';
 import { ConfigError } from '../../../agent/errors.ts';
+import { EXAMPLE_TRACES_DIR } from '../../helpers/paths.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'doorbell-config-'));
 let n = 0;
@@ -123,7 +124,7 @@ describe('loadConfig: defaults', () => {
 });
 
 describe('loadConfig: contract examples', () => {
-  const examples = '/work/shared/contracts/examples';
+  const examples = EXAMPLE_TRACES_DIR;
   it('loads the mechanical CoIoT example', () => {
     const config = loadConfig(join(examples, 'example-mechanical-coiot.yaml'), {});
     expect(config.devices).toEqual([
