@@ -74,6 +74,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const stoppers: Array<() => Promise<void>> = [];
 
   const devicesById = new Map(config.devices.map((d) => [`${d.id}#${d.input}`, d]));
+  /** `devices[].address` written `host:port`: that device's HTTP API (`/cit/d`, `/shelly`) is not on 80. */
+  const httpPorts = new Map(config.devices.flatMap((d) => (d.http_port ? [[d.id, d.http_port] as const] : [])));
   let publisher: MqttPublisher;
   let publisherReady: () => void = () => {};
   const started = new Promise<void>((resolve) => {
@@ -160,6 +162,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         pins,
         enabled: config.security.verify_http,
         ...(options.verifyPort ? { port: options.verifyPort } : {}),
+        portOf: (id) => httpPorts.get(id),
         log,
         isStopped: () => stopped,
         raise,
@@ -194,7 +197,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       ...health.hooks(),
       onNewCoiotDevice: (deviceId, deviceType, host) => {
         if (options.fetchDescriptions === false || !detector.knows(deviceId)) return;
-        fetchCitD(host)
+        fetchCitD(host, { httpPort: httpPorts.get(deviceId) ?? 80 })
           .then((map) => {
             pipeline.setSensorMap(deviceId, map);
             log.info('CoIoT description loaded', { device: deviceId, host });
