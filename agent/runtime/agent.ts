@@ -75,7 +75,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   const devicesById = new Map(config.devices.map((d) => [`${d.id}#${d.input}`, d]));
   /** `devices[].address` written `host:port`: that device's HTTP API (`/cit/d`, `/shelly`) is not on 80. */
-  const httpPorts = new Map(config.devices.flatMap((d) => (d.http_port ? [[d.id, d.http_port] as const] : [])));
+  const httpPorts = new Map(
+    config.devices.flatMap((d) => (d.http_port ? [[d.id, d.http_port] as const] : [])),
+  );
   let publisher: MqttPublisher;
   let publisherReady: () => void = () => {};
   const started = new Promise<void>((resolve) => {
