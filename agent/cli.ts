@@ -1,11 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { type CommandContext, exitCodesOf } from './commands/context.ts';
-import { demoCommand } from './commands/demo.ts';
-import { emulateCommand } from './commands/emulate.ts';
-import { replayCommand } from './commands/replay.ts';
-import { runCommand } from './commands/run.ts';
-import { statusCommand } from './commands/status.ts';
-import { wiringCommand } from './commands/wiring.ts';
+import { DEMO_EXIT_CODES, demoCommand } from './commands/demo.ts';
+import { EMULATE_EXIT_CODES, emulateCommand } from './commands/emulate.ts';
+import { REPLAY_EXIT_CODES, replayCommand } from './commands/replay.ts';
+import { RUN_EXIT_CODES, runCommand } from './commands/run.ts';
+import { STATUS_EXIT_CODES, statusCommand } from './commands/status.ts';
+import { WIRING_EXIT_CODES, wiringCommand } from './commands/wiring.ts';
 import { ConfigError, DoorbellAgentError, UsageError } from './errors.ts';
 
 /** Builds the program; every subcommand lives in `commands/` and reports its exit code through the context. */
@@ -81,6 +81,28 @@ export function describeError(error: unknown, debug: boolean): string {
     `doorbell-agent: unexpected error: ${first}` +
     (stack || '\n  (a bug: please report it; DOORBELL_AGENT_LOG_LEVEL=debug shows the stack trace)')
   );
+}
+
+/** The README's exit-code table, from the same lists each command's `--help` prints. */
+export function exitCodesMarkdown(): string {
+  const commands: Array<[string, ReadonlyArray<readonly [number, string]>]> = [
+    ['run', RUN_EXIT_CODES],
+    ['wiring check', WIRING_EXIT_CODES],
+    ['status', STATUS_EXIT_CODES],
+    ['replay', REPLAY_EXIT_CODES],
+    ['demo', DEMO_EXIT_CODES],
+    ['emulate', EMULATE_EXIT_CODES],
+  ];
+  return [
+    '| command | code | meaning |',
+    '| --- | --- | --- |',
+    ...commands.flatMap(([name, rows]) =>
+      rows.map(
+        ([code, meaning], i) =>
+          `| ${i === 0 ? `\`${name}\`` : ''} | ${code} | ${meaning.replace(/</g, '&lt;').replace(/>/g, '&gt;')} |`,
+      ),
+    ),
+  ].join('\n');
 }
 
 function defaultContext(): CommandContext {

@@ -22,7 +22,7 @@ import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } f
 
 export const EMULATE_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [0, 'stopped by Ctrl-C (SIGINT) or SIGTERM'],
-  [1, 'could not start: the HTTP port taken, the broker unreachable'],
+  [1, 'could not start: the --http port taken, another failure while running'],
   [2, 'bad arguments: an id that is not shellyuni-<MAC>, a bad --coiot target'],
 ];
 
