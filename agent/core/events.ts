@@ -1,4 +1,4 @@
-/** The events the agent decides, exactly as `shared/contracts/trace-format.md` prints them. */
+/** The events the agent decides, exactly as `docs/trace-format.md` prints them. */
 export type Chime = 'mechanical' | 'electronic';
 export type Via = 'coiot' | 'mqtt' | 'counter';
 

@@ -37,7 +37,7 @@ export interface AgentOptions {
   verifyPort?: number;
 }
 
-/** One input as the agent received it (the trace format's `coiot`/`mqtt` lines); `t` in ms. */
+/** One input as the agent received it (`docs/trace-format.md` `coiot`/`mqtt` lines); `t` in ms. */
 export type AgentInput =
   | { kind: 'coiot'; t: number; src: string; bytes: Buffer }
   | { kind: 'mqtt'; t: number; topic: string; payload: Buffer; retain: boolean };
@@ -170,6 +170,10 @@ function liveHooks(
   isStopped: () => boolean,
 ): DecisionGraphOptions['hooks'] {
   const { config, log } = options;
+  /** `devices[].address` written `host:port`: that device's HTTP API (`/cit/d`, `/shelly`) is not on 80. */
+  const httpPorts = new Map(
+    config.devices.flatMap((d) => (d.http_port ? [[d.id, d.http_port] as const] : [])),
+  );
   return {
     onProblem: (problem) => {
       log.warn('problem', { ...problem });
@@ -180,6 +184,7 @@ function liveHooks(
         pins,
         enabled: config.security.verify_http,
         ...(options.verifyPort ? { port: options.verifyPort } : {}),
+        portOf: (id) => httpPorts.get(id),
         log,
         isStopped,
         raise: (problem) => {
@@ -189,7 +194,9 @@ function liveHooks(
         now: options.now ?? Date.now,
       }),
     }),
-    ...(options.fetchDescriptions !== false && { onNewCoiotDevice: loadCoiotDescription(pipeline, log) }),
+    ...(options.fetchDescriptions !== false && {
+      onNewCoiotDevice: loadCoiotDescription(pipeline, log, (id) => httpPorts.get(id) ?? 80),
+    }),
   };
 }
 

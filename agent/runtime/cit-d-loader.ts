@@ -6,9 +6,10 @@ import type { Pipeline } from './pipeline.ts';
 export function loadCoiotDescription(
   pipeline: () => Pipeline,
   log: Logger,
+  httpPortOf: (deviceId: string) => number,
 ): (deviceId: string, deviceType: string, host: string) => void {
   return (deviceId, deviceType, host) => {
-    fetchCitD(host)
+    fetchCitD(host, { httpPort: httpPortOf(deviceId) })
       .then((map) => {
         pipeline().setSensorMap(deviceId, map);
         log.info('CoIoT description loaded', { device: deviceId, host });

@@ -9,6 +9,8 @@ export interface PinVerifierOptions {
   enabled: boolean;
   /** HTTP port of the devices' `/shelly`; default 80. */
   port?: number;
+  /** A device's own HTTP port (`devices[].address` as `host:port`), before `port`. */
+  portOf?(deviceId: string): number | undefined;
   log: Logger;
   /** The agent is stopping: results that come back late are ignored. */
   isStopped(): boolean;
@@ -31,7 +33,8 @@ export function pinVerifier(options: PinVerifierOptions) {
     const key = `${deviceId}|${address}`;
     if (!options.enabled || inFlight.has(key) || inFlight.size >= MAX_IN_FLIGHT) return;
     inFlight.add(key);
-    verifyDeviceAddress(deviceId, address, options.port ? { port: options.port } : {})
+    const port = options.portOf?.(deviceId) ?? options.port;
+    verifyDeviceAddress(deviceId, address, port ? { port } : {})
       .then((result) => {
         if (options.isStopped()) return;
         const where = { device: deviceId, address };

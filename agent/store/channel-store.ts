@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { DoorbellAgentError } from '../core/errors.ts';
 import { isStorageFailure } from '../core/storage-failure.ts';
 import type { ChannelState } from '../detect/channel.ts';
 import type { ChannelStore } from '../detect/detector.ts';
@@ -18,7 +19,13 @@ export class SqliteStore implements ChannelStore {
   onWriteError: ((error: unknown) => void) | undefined;
 
   constructor(readonly path: string) {
-    this.db = new Database(path);
+    try {
+      this.db = new Database(path);
+    } catch (error) {
+      throw new DoorbellAgentError(
+        `store.path: cannot open the database ${path} (${(error as { code?: string }).code ?? (error as Error).message}): give a writable data directory with --data DIR, or set store.path`,
+      );
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(`
