@@ -35,6 +35,11 @@ export interface AgentOptions {
   onInput?: (input: AgentInput) => void;
   /** HTTP port of the devices' `/shelly` for address verification (tests); default 80. */
   verifyPort?: number;
+  /**
+   * A stop requested while starting (SIGTERM during a broker outage): the start gives up, stops what it started,
+   * keeps the outbox, logs `stopped` and rejects with `signal.reason`.
+   */
+  signal?: AbortSignal;
 }
 
 /** One input as the agent received it (the trace format's `coiot`/`mqtt` lines); `t` in ms. */
@@ -143,18 +148,36 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     step(() => graph.pipeline.mqttMessage(topic, payload, retain, now()));
   });
   const components = new Components(log);
-  try {
-    await components.start([coiot, health]);
-    waker.schedule();
-    await components.start([link]);
-    health.attach(link.publisher);
-    delivery.open();
-    await components.start([shellyMqtt]);
-  } catch (error) {
+  const teardown = async () => {
+    stopped = true;
     waker.stop();
     delivery.close();
     await components.stop();
     store.close();
+  };
+  /** The outbox is counted before the store closes: what waits there goes out after the next start. */
+  const stopNow = async (fields: Record<string, unknown> = {}) => {
+    const outbox = delivery.outbox.size;
+    await teardown();
+    log.info('stopped', {
+      ...graph.pipeline.stats,
+      bad_input: graph.pipeline.badInput.total,
+      outbox,
+      ...fields,
+    });
+  };
+  let stopping: Promise<void> | undefined;
+  const { signal } = options;
+  try {
+    await components.start([coiot, health], signal);
+    waker.schedule();
+    await components.start([link], signal);
+    health.attach(link.publisher);
+    delivery.open();
+    await components.start([shellyMqtt], signal);
+  } catch (error) {
+    if (signal?.aborted) await stopNow({ during: 'start' });
+    else await teardown();
     throw error;
   }
 
@@ -168,13 +191,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     pins,
     health,
     metricsPort: health.port,
-    stop: async () => {
-      stopped = true;
-      waker.stop();
-      delivery.close();
-      await components.stop();
-      store.close();
-      log.info('stopped', { ...graph.pipeline.stats, bad_input: graph.pipeline.badInput.total });
+    // Once: a second call waits for the first.
+    stop: () => {
+      stopping ??= stopNow();
+      return stopping;
     },
   };
 }

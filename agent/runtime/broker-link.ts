@@ -13,7 +13,8 @@ import type { Component } from './component.ts';
 
 /**
  * MQTT out: the broker connection (the user's broker, or the embedded one when `mqtt.url` is null), with the
- * agent's birth and last will and Home Assistant discovery. `start` resolves once connected (retrying meanwhile).
+ * agent's birth and last will and Home Assistant discovery. `start` resolves once connected (retrying with backoff
+ * meanwhile) and gives up when its signal aborts (a stop requested during a broker outage).
  */
 export class BrokerLink implements Component {
   readonly name = 'mqtt';
@@ -38,7 +39,7 @@ export class BrokerLink implements Component {
     return this.broker?.url ?? (this.config.mqtt.url as string);
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     const { config } = this;
     let mqttOptions = config.mqtt;
     if (config.mqtt.url === null) {
@@ -64,11 +65,12 @@ export class BrokerLink implements Component {
       devices: config.devices,
       version: this.version,
       onError: (error, context) => this.log.error('MQTT', { context, error: String(error) }),
+      logger: this.log,
       extraComponents: this.extraComponents,
     });
     this.mqtt = publisher;
     try {
-      await publisher.start();
+      await publisher.start(signal);
     } catch (error) {
       await this.broker?.close();
       throw error;

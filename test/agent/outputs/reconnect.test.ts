@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { Logger } from '../../../agent/core/logger.ts';
+import { backoffDelayMs, JITTER, OUTAGE_REMINDER_MS, OutageLog } from '../../../agent/outputs/reconnect.ts';
+
+const BACKOFF = { minMs: 1_000, maxMs: 60_000 };
+
+describe('backoffDelayMs', () => {
+  it('starts at the minimum and doubles up to the maximum (no jitter at random() = 0.5)', () => {
+    const delays = Array.from({ length: 9 }, (_, attempt) => backoffDelayMs(attempt, BACKOFF, () => 0.5));
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+    expect(backoffDelayMs(10_000, BACKOFF, () => 0.5)).toBe(60_000);
+  });
+
+  it('moves each wait by at most ±25 %, never above the maximum', () => {
+    for (const attempt of [0, 3, 8]) {
+      const nominal = Math.min(60_000, 1_000 * 2 ** attempt);
+      expect(backoffDelayMs(attempt, BACKOFF, () => 0)).toBe(nominal * (1 - JITTER));
+      expect(backoffDelayMs(attempt, BACKOFF, () => 0.999_999)).toBe(
+        Math.min(60_000, Math.round(nominal * 1.25)),
+      );
+    }
+  });
+});
+
+function recorder(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const add = (msg: string) => lines.push(msg);
+  return { lines, debug: add, info: add, warn: add, error: add };
+}
+
+describe('OutageLog', () => {
+  it('logs an outage once, then a reminder a minute, and its end once', () => {
+    const log = recorder();
+    let now = 0;
+    const outage = new OutageLog(log, 'mqtt://broker:1883', () => now);
+    // Ten minutes of refused attempts every 2 s: 300 attempts.
+    for (; now < 10 * 60_000; now += 2_000) outage.failed(new Error('ECONNREFUSED'), 2_000);
+    outage.connected();
+    expect(log.lines).toEqual([
+      'MQTT broker unreachable; retrying with backoff',
+      ...Array.from({ length: 9 }, () => 'MQTT broker still unreachable'),
+      'MQTT reconnected',
+    ]);
+    expect(OUTAGE_REMINDER_MS).toBe(60_000);
+  });
+
+  it('says when a connection that was up is lost, and nothing more per failed attempt', () => {
+    const log = recorder();
+    let now = 0;
+    const outage = new OutageLog(log, 'mqtt://broker:1883', () => now);
+    outage.connected(); // the first connection: nothing to report
+    outage.lost();
+    for (let i = 0; i < 20; i++, now += 1_000) outage.failed(new Error('ECONNREFUSED'));
+    outage.connected();
+    outage.lost();
+    expect(log.lines).toEqual([
+      'MQTT connection lost; reconnecting with backoff',
+      'MQTT reconnected',
+      'MQTT connection lost; reconnecting with backoff',
+    ]);
+  });
+});
