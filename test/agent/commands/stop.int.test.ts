@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -52,6 +53,40 @@ class Agent {
       throw new Error(`${String(error)}\n${this.stderr.slice(-3_000)}`);
     }
   }
+}
+
+/** A TCP proxy to a broker that can freeze: connections stay open but nothing goes through (a hung broker). */
+async function freezableProxy(
+  targetPort: number,
+): Promise<{ url: string; freeze(): void; close(): Promise<void> }> {
+  let frozen = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = new Socket();
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+    }
+    upstream.connect(targetPort, '127.0.0.1');
+    client.on('data', (d) => frozen || upstream.write(d));
+    upstream.on('data', (d) => frozen || client.write(d));
+    client.on('end', () => frozen || upstream.end());
+    upstream.on('end', () => frozen || client.end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    freeze: () => {
+      frozen = true;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 describe('run stops cleanly in every state', () => {
@@ -164,6 +199,31 @@ describe('run stops cleanly in every state', () => {
       expect(agent.logged('stopping')).toBe(true);
       expect(agent.logged('stopped')).toBe(true);
     } finally {
+      await broker.stop();
+    }
+  });
+
+  it('on SIGTERM while connected to a broker that stopped answering: gives up waiting for its PUBACK, exit 0', async () => {
+    const broker = await startMosquitto();
+    const proxy = await freezableProxy(broker.port);
+    const dir = tempDir('stop-hung-');
+    const config = writeAgentConfig(dir, {
+      mqtt: { url: proxy.url, base_topic: `hung${process.pid}` },
+      coiot: { listen: '127.0.0.1', port: await freeUdpPort(), multicast: false },
+      store: { path: join(dir, 'state.sqlite') },
+      devices: [{ id: `shellyuni-${MAC}` }],
+    });
+    const agent = new Agent(config);
+    agents.push(agent);
+    try {
+      await agent.waitFor('running');
+      proxy.freeze();
+      agent.child.kill('SIGTERM');
+      const { code, signal } = await agent.exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      expect(agent.logged('stopped')).toBe(true);
+    } finally {
+      await proxy.close();
       await broker.stop();
     }
   });
