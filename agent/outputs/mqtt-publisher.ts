@@ -44,6 +44,18 @@ export interface MqttPublisherOptions {
   random?: () => number;
   /** More entities in each doorbell's discovery device (health: problem, connectivity, battery, presses). */
   extraComponents?: (device: DeviceConfig) => Record<string, DiscoveryComponent>;
+  /**
+   * Where the discovery topics the agent announced are remembered across restarts; those no longer configured
+   * (a doorbell removed, discovery turned off, another prefix or base topic) are cleared on the next announce.
+   */
+  announced?: AnnouncedDiscovery;
+}
+
+/** The discovery topics announced so far (the agent's SQLite store: `store/announced-topics.ts`). */
+export interface AnnouncedDiscovery {
+  announced(): string[];
+  record(topic: string): void;
+  forget(topic: string): void;
 }
 
 interface Route {
@@ -166,25 +178,40 @@ export class MqttPublisher {
     await this.announceOn(this.client);
   }
 
+  /**
+   * Publishes the discovery configs (retained), then clears the retained configs announced before that are no
+   * longer wanted. A topic is remembered before its config goes out, so a crash in between cannot leave a config
+   * on the broker that the agent does not know it published.
+   */
   private async announceOn(client: MqttClient): Promise<void> {
-    if (!this.opts.homeassistant.enabled) return;
-    const messages = [
-      buildAgentDiscovery(this.discovery),
-      ...this.opts.devices.map((device) =>
-        buildDeviceDiscovery(device, this.discovery, this.opts.extraComponents?.(device)),
-      ),
-    ];
-    await Promise.all(
-      messages.map(({ topic, payload }) =>
+    const messages = this.opts.homeassistant.enabled
+      ? [
+          buildAgentDiscovery(this.discovery),
+          ...this.opts.devices.map((device) =>
+            buildDeviceDiscovery(device, this.discovery, this.opts.extraComponents?.(device)),
+          ),
+        ]
+      : [];
+    const ledger = this.opts.announced;
+    const wanted = new Set(messages.map((m) => m.topic));
+    const stale = ledger?.announced().filter((topic) => !wanted.has(topic)) ?? [];
+    for (const { topic } of messages) ledger?.record(topic);
+    await Promise.all([
+      ...messages.map(({ topic, payload }) =>
         client.publishAsync(topic, JSON.stringify(payload), { qos: 1, retain: true }),
       ),
-    );
+      ...stale.map((topic) => this.clear(client, topic)),
+    ]);
   }
 
   /** Removes a doorbell from Home Assistant (an empty retained config deletes the device). */
   async forget(device: Pick<DeviceConfig, 'id' | 'input'>): Promise<void> {
-    const topic = discoveryTopic(this.discovery.discoveryPrefix, deviceObjectId(device));
-    await this.client.publishAsync(topic, '', { qos: 1, retain: true });
+    await this.clear(this.client, discoveryTopic(this.discovery.discoveryPrefix, deviceObjectId(device)));
+  }
+
+  private async clear(client: MqttClient, topic: string): Promise<void> {
+    await client.publishAsync(topic, '', { qos: 1, retain: true });
+    this.opts.announced?.forget(topic);
   }
 
   /**

@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import type { DetectorOutput } from '../detect/detector.ts';
 import type { MqttPublisher } from '../outputs/mqtt-publisher.ts';
 import type { AddressPins } from '../security/address-pins.ts';
+import { AnnouncedTopics } from '../store/announced-topics.ts';
 import { SqliteStore } from '../store/channel-store.ts';
 import type { Outbox } from '../store/outbox.ts';
 import { PinTable } from '../store/pin-table.ts';
@@ -87,7 +88,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     database: store.database,
     onProblem: (problem) => delivery.queueProblem(problem),
   });
-  const link = new BrokerLink(config, log, options.version, (device) => health.components(device));
+  const link = new BrokerLink(
+    config,
+    log,
+    options.version,
+    (device) => health.components(device),
+    new AnnouncedTopics(store.database),
+  );
   const delivery = new Delivery(store, log, {
     maxEntries: config.outbox.max_entries,
     afterStep: () => health.flush(),

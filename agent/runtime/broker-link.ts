@@ -8,7 +8,7 @@ import {
   startEmbeddedBroker,
 } from '../outputs/embedded-broker.ts';
 import type { DiscoveryComponent } from '../outputs/ha-discovery.ts';
-import { MqttPublisher } from '../outputs/mqtt-publisher.ts';
+import { type AnnouncedDiscovery, MqttPublisher } from '../outputs/mqtt-publisher.ts';
 import type { Component } from './component.ts';
 
 /**
@@ -28,6 +28,8 @@ export class BrokerLink implements Component {
     private readonly extraComponents: (
       device: Config['devices'][number],
     ) => Record<string, DiscoveryComponent>,
+    /** The discovery topics announced by earlier runs (in the agent's store). */
+    private readonly announced?: AnnouncedDiscovery,
   ) {}
 
   get publisher(): MqttPublisher {
@@ -67,6 +69,7 @@ export class BrokerLink implements Component {
       onError: (error, context) => this.log.error('MQTT', { context, error: String(error) }),
       logger: this.log,
       extraComponents: this.extraComponents,
+      ...(this.announced && { announced: this.announced }),
     });
     this.mqtt = publisher;
     try {
