@@ -14,7 +14,7 @@ import {
   discoveryTopic,
   ringPayload,
 } from './ha-discovery.ts';
-import { type Backoff, backoffDelayMs, OutageLog } from './reconnect.ts';
+import { type Backoff, backoffDelayMs, OutageLog, STABLE_CONNECTION_MS } from './reconnect.ts';
 import { topicMatches } from './topic-filter.ts';
 import { agentStatusTopic, eventTopic, OFFLINE, ONLINE, problemTopic, ringTopic } from './topics.ts';
 
@@ -279,7 +279,8 @@ export class MqttPublisher {
    *
    * MQTT.js retries every `reconnectPeriod`; that period is read again each time an attempt fails, so setting it
    * when an attempt begins gives the next wait: `reconnect_min_s` doubling to `reconnect_max_s`, with jitter, back
-   * to the start once connected. The outage is logged once, with a reminder a minute, not once per attempt.
+   * to the start once a connection has stayed up for STABLE_CONNECTION_MS (a broker that accepts and drops at once
+   * keeps the long waits). The outage is logged once, with a reminder a minute, not once per attempt.
    */
   private connectWhenReachable(signal: AbortSignal | undefined): Promise<MqttClient> {
     const backoff = this.backoff;
@@ -288,6 +289,7 @@ export class MqttPublisher {
     let attempt = 0;
     let up = false;
     let started = false;
+    let stable: NodeJS.Timeout | undefined;
     const client = connect(this.opts.url, {
       ...this.clientOptions(),
       reconnectPeriod: backoffDelayMs(0, backoff, random),
@@ -298,11 +300,16 @@ export class MqttPublisher {
     });
     client.on('connect', () => {
       up = true;
-      attempt = 0;
-      client.options.reconnectPeriod = backoffDelayMs(0, backoff, random);
       outage.connected();
+      clearTimeout(stable);
+      stable = setTimeout(() => {
+        attempt = 0;
+        client.options.reconnectPeriod = backoffDelayMs(0, backoff, random);
+      }, STABLE_CONNECTION_MS);
+      stable.unref();
     });
     client.on('close', () => {
+      clearTimeout(stable);
       if (!up) return;
       up = false;
       if (!client.disconnecting) outage.lost();

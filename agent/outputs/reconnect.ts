@@ -24,17 +24,25 @@ export function backoffDelayMs(
   return Math.round(Math.min(backoff.maxMs, jittered));
 }
 
-/** While the broker stays unreachable, a reminder this often (not a line per attempt). */
+/** While the broker stays unreachable, a reminder this often; and at most one line this often about losses. */
 export const OUTAGE_REMINDER_MS = 60_000;
 
+/** A connection that stays up this long was not a flap: the next loss starts the backoff from the beginning. */
+export const STABLE_CONNECTION_MS = 30_000;
+
 /**
- * What the log says about the broker connection: the outage once when it begins, a reminder a minute while it
- * lasts, and its length when it ends — not one line per reconnect attempt.
+ * What the log says about the broker connection: an outage once when it begins, a reminder a minute while it
+ * lasts and its length when it ends — not one line per reconnect attempt (those are debug lines). A connection
+ * that keeps dropping (another client taking over the same client id, say) is reported at most once a minute,
+ * with the number of losses since the last line.
  */
 export class OutageLog {
   private since: number | null = null;
-  private lastLogMs = 0;
+  private lastLogMs = Number.NEGATIVE_INFINITY;
+  /** The current outage has been reported (so its end is too). */
+  private reported = false;
   private attempts = 0;
+  private losses = 0;
 
   constructor(
     private readonly log: Logger,
@@ -46,14 +54,19 @@ export class OutageLog {
     return this.since !== null;
   }
 
-  /** An attempt to reach the broker failed (or the connection broke with an error). */
+  /** An attempt to reach the broker failed. */
   failed(error: unknown, retryInMs?: number): void {
     this.attempts++;
     const now = this.now();
+    this.since ??= now;
     const retry = retryInMs === undefined ? {} : { retry_in_s: Math.round(retryInMs / 100) / 10 };
-    if (this.since === null) {
-      this.since = now;
-      this.lastLogMs = now;
+    if (now - this.lastLogMs < OUTAGE_REMINDER_MS) {
+      this.log.debug('MQTT connection attempt failed', { error: String(error), ...retry });
+      return;
+    }
+    this.lastLogMs = now;
+    if (!this.reported) {
+      this.reported = true;
       this.log.warn('MQTT broker unreachable; retrying with backoff', {
         url: this.url,
         error: String(error),
@@ -61,8 +74,6 @@ export class OutageLog {
       });
       return;
     }
-    if (now - this.lastLogMs < OUTAGE_REMINDER_MS) return;
-    this.lastLogMs = now;
     this.log.warn('MQTT broker still unreachable', {
       url: this.url,
       down_s: Math.round((now - this.since) / 1000),
@@ -74,23 +85,36 @@ export class OutageLog {
 
   /** A connection that was up has closed. */
   lost(): void {
-    if (this.since !== null) return;
     const now = this.now();
-    this.since = now;
+    this.since ??= now;
+    this.losses++;
+    if (now - this.lastLogMs < OUTAGE_REMINDER_MS) {
+      this.log.debug('MQTT connection lost (reported less than a minute ago)', { losses: this.losses });
+      return;
+    }
     this.lastLogMs = now;
-    this.attempts = 0;
-    this.log.warn('MQTT connection lost; reconnecting with backoff', { url: this.url });
+    this.reported = true;
+    this.log.warn('MQTT connection lost; reconnecting with backoff', {
+      url: this.url,
+      ...(this.losses > 1 && { losses_since_last_line: this.losses }),
+    });
+    this.losses = 0;
   }
 
   /** The broker accepted a connection. */
   connected(): void {
     if (this.since === null) return;
-    this.log.info('MQTT reconnected', {
-      url: this.url,
-      down_s: Math.round((this.now() - this.since) / 100) / 10,
-      attempts: this.attempts,
-    });
+    const now = this.now();
+    if (this.reported) {
+      this.lastLogMs = now;
+      this.log.info('MQTT reconnected', {
+        url: this.url,
+        down_s: Math.round((now - this.since) / 100) / 10,
+        attempts: this.attempts,
+      });
+    } else this.log.debug('MQTT reconnected', { attempts: this.attempts });
     this.since = null;
+    this.reported = false;
     this.attempts = 0;
   }
 }

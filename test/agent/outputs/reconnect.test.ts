@@ -22,10 +22,15 @@ describe('backoffDelayMs', () => {
   });
 });
 
-function recorder(): Logger & { lines: string[] } {
+/** Records the lines at info level and above (debug lines are where the suppressed detail goes). */
+function recorder(): Logger & { lines: string[]; fields: Array<Record<string, unknown>> } {
   const lines: string[] = [];
-  const add = (msg: string) => lines.push(msg);
-  return { lines, debug: add, info: add, warn: add, error: add };
+  const fields: Array<Record<string, unknown>> = [];
+  const add = (msg: string, f: Record<string, unknown> = {}) => {
+    lines.push(msg);
+    fields.push(f);
+  };
+  return { lines, fields, debug: () => {}, info: add, warn: add, error: add };
 }
 
 describe('OutageLog', () => {
@@ -41,22 +46,34 @@ describe('OutageLog', () => {
       ...Array.from({ length: 9 }, () => 'MQTT broker still unreachable'),
       'MQTT reconnected',
     ]);
+    expect(log.fields.at(-1)).toMatchObject({ attempts: 300, down_s: 600 });
     expect(OUTAGE_REMINDER_MS).toBe(60_000);
   });
 
-  it('says when a connection that was up is lost, and nothing more per failed attempt', () => {
+  it('says when a connection that was up is lost and when it is back, nothing per failed attempt', () => {
     const log = recorder();
     let now = 0;
     const outage = new OutageLog(log, 'mqtt://broker:1883', () => now);
     outage.connected(); // the first connection: nothing to report
+    now = 3_600_000;
     outage.lost();
     for (let i = 0; i < 20; i++, now += 1_000) outage.failed(new Error('ECONNREFUSED'));
     outage.connected();
-    outage.lost();
-    expect(log.lines).toEqual([
-      'MQTT connection lost; reconnecting with backoff',
-      'MQTT reconnected',
-      'MQTT connection lost; reconnecting with backoff',
-    ]);
+    expect(log.lines).toEqual(['MQTT connection lost; reconnecting with backoff', 'MQTT reconnected']);
+  });
+
+  it('reports a connection that keeps dropping at most once a minute, with the number of losses', () => {
+    const log = recorder();
+    let now = 0;
+    const outage = new OutageLog(log, 'mqtt://broker:1883', () => now);
+    // Another client with the same id takes the connection over every 5 s, for five minutes.
+    for (; now < 5 * 60_000; now += 5_000) {
+      outage.lost();
+      outage.failed(new Error('ECONNREFUSED'));
+      now += 1_000;
+      outage.connected();
+    }
+    expect(log.lines.length).toBeLessThanOrEqual(2 * 5 + 1);
+    expect(log.fields.some((f) => (f.losses_since_last_line as number) > 1)).toBe(true);
   });
 });
