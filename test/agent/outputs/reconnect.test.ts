@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../../agent/config/schema.ts';
 import type { Logger } from '../../../agent/core/logger.ts';
 import { backoffDelayMs, JITTER, OUTAGE_REMINDER_MS, OutageLog } from '../../../agent/outputs/reconnect.ts';
 
 const BACKOFF = { minMs: 1_000, maxMs: 60_000 };
+
+describe('mqtt.reconnect_min_s / reconnect_max_s', () => {
+  it('default to 1 s doubling to 60 s, and refuse a maximum below the minimum', () => {
+    const { mqtt } = configSchema.parse({});
+    expect([mqtt.reconnect_min_s, mqtt.reconnect_max_s]).toEqual([1, 60]);
+    const bad = configSchema.safeParse({ mqtt: { reconnect_min_s: 5, reconnect_max_s: 2 } });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((i) => i.path.join('.'))).toEqual(['mqtt.reconnect_max_s']);
+  });
+});
 
 describe('backoffDelayMs', () => {
   it('starts at the minimum and doubles up to the maximum (no jitter at random() = 0.5)', () => {
