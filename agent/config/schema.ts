@@ -101,6 +101,20 @@ const mqttSchema = z
         'Prefix of every topic the agent publishes (`<base_topic>/<device>/ring`, `<base_topic>/agent/status`).',
       ),
     tls: tlsSchema,
+    reconnect_min_s: z
+      .number()
+      .positive()
+      .max(3600)
+      .default(1)
+      .describe(
+        'First wait before reconnecting to an unreachable broker; it doubles (with ±25 % jitter) up to `reconnect_max_s`.',
+      ),
+    reconnect_max_s: z
+      .number()
+      .positive()
+      .max(3600)
+      .default(60)
+      .describe('Longest wait between two attempts to reach the broker.'),
   })
   .prefault({})
   .describe('Where rings, availability and discovery are published.');
@@ -559,6 +573,13 @@ export const configSchema = z
     devices: devicesSchema,
   })
   .superRefine((config, ctx) => {
+    if (config.mqtt.reconnect_max_s < config.mqtt.reconnect_min_s) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqtt', 'reconnect_max_s'],
+        message: 'must not be below mqtt.reconnect_min_s',
+      });
+    }
     if (config.mqtt.password !== null && config.mqtt.password_file !== null) {
       ctx.addIssue({
         code: 'custom',

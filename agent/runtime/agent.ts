@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.ts';
 import type { DetectorOutput } from '../detect/detector.ts';
 import type { MqttPublisher } from '../outputs/mqtt-publisher.ts';
 import type { AddressPins } from '../security/address-pins.ts';
+import { AnnouncedTopics } from '../store/announced-topics.ts';
 import { SqliteStore } from '../store/channel-store.ts';
 import type { Outbox } from '../store/outbox.ts';
 import { PinTable } from '../store/pin-table.ts';
@@ -35,6 +36,11 @@ export interface AgentOptions {
   onInput?: (input: AgentInput) => void;
   /** HTTP port of the devices' `/shelly` for address verification (tests); default 80. */
   verifyPort?: number;
+  /**
+   * A stop requested while starting (SIGTERM during a broker outage): the start gives up, stops what it started,
+   * keeps the outbox, logs `stopped` and rejects with `signal.reason`.
+   */
+  signal?: AbortSignal;
 }
 
 /** One input as the agent received it (`docs/trace-format.md` `coiot`/`mqtt` lines); `t` in ms. */
@@ -80,7 +86,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     database: store.database,
     onProblem: (problem) => delivery.queueProblem(problem),
   });
-  const link = new BrokerLink(config, log, options.version, (device) => health.components(device));
+  const link = new BrokerLink(
+    config,
+    log,
+    options.version,
+    (device) => health.components(device),
+    new AnnouncedTopics(store.database),
+  );
   const delivery = new Delivery(store, log, {
     maxEntries: config.outbox.max_entries,
     afterStep: () => health.flush(),
@@ -125,18 +137,36 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     step(() => graph.pipeline.mqttMessage(topic, payload, retain, now()));
   });
   const components = new Components(log);
-  try {
-    await components.start([coiot, health]);
-    waker.schedule();
-    await components.start([link]);
-    health.attach(link.publisher);
-    delivery.open();
-    await components.start([shellyMqtt]);
-  } catch (error) {
+  const teardown = async () => {
+    stopped = true;
     waker.stop();
     delivery.close();
     await components.stop();
     store.close();
+  };
+  /** The outbox is counted before the store closes: what waits there goes out after the next start. */
+  const stopNow = async (fields: Record<string, unknown> = {}) => {
+    const outbox = delivery.outbox.size;
+    await teardown();
+    log.info('stopped', {
+      ...graph.pipeline.stats,
+      bad_input: graph.pipeline.badInput.total,
+      outbox,
+      ...fields,
+    });
+  };
+  let stopping: Promise<void> | undefined;
+  const { signal } = options;
+  try {
+    await components.start([coiot, health], signal);
+    waker.schedule();
+    await components.start([link], signal);
+    health.attach(link.publisher);
+    delivery.open();
+    await components.start([shellyMqtt], signal);
+  } catch (error) {
+    if (signal?.aborted) await stopNow({ during: 'start' });
+    else await teardown();
     throw error;
   }
 
@@ -150,13 +180,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     pins,
     health,
     metricsPort: health.port,
-    stop: async () => {
-      stopped = true;
-      waker.stop();
-      delivery.close();
-      await components.stop();
-      store.close();
-      log.info('stopped', { ...graph.pipeline.stats, bad_input: graph.pipeline.badInput.total });
+    // Once: a second call waits for the first.
+    stop: () => {
+      stopping ??= stopNow();
+      return stopping;
     },
   };
 }

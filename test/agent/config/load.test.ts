@@ -36,6 +36,8 @@ describe('loadConfig: defaults', () => {
       client_id: null,
       base_topic: 'doorbell',
       tls: { ca: null, cert: null, key: null, reject_unauthorized: true },
+      reconnect_min_s: 1,
+      reconnect_max_s: 60,
     });
     expect(config.embedded_broker).toEqual({
       host: '0.0.0.0',
