@@ -7,7 +7,7 @@ import type { MqttPublisher } from '../outputs/mqtt-publisher.ts';
 import type { AddressPins } from '../security/address-pins.ts';
 import { AnnouncedTopics } from '../store/announced-topics.ts';
 import { SqliteStore } from '../store/channel-store.ts';
-import type { Outbox } from '../store/outbox.ts';
+import type { Outbox, OutboxEvent } from '../store/outbox.ts';
 import { PinTable } from '../store/pin-table.ts';
 import { BrokerLink } from './broker-link.ts';
 import { loadCoiotDescription } from './cit-d-loader.ts';
@@ -76,7 +76,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const store = new SqliteStore(config.store.path);
   throttleWriteErrors(store, log, now);
   const pins = persistedPins(config, store);
-  const devices = new Map(config.devices.map((d) => [channelKey(d.id, d.input), d]));
 
   const health = new LiveHealth({
     config,
@@ -96,12 +95,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const delivery = new Delivery(store, log, {
     maxEntries: config.outbox.max_entries,
     afterStep: () => health.flush(),
-    send: async (event) => {
-      if (event.type !== 'ring') return link.publisher.publishProblem(event);
-      await link.publisher.publishRing(event, devices.get(channelKey(event.device, event.input)));
-      options.onRing?.(event);
-      health.ringPublished(event);
-    },
+    send: publishThrough(link, config, health, options.onRing),
   });
   let stopped = false;
   const graph: DecisionGraph = buildDecisionGraph({
@@ -137,24 +131,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     step(() => graph.pipeline.mqttMessage(topic, payload, retain, now()));
   });
   const components = new Components(log);
-  const teardown = async () => {
+  const { teardown, stopNow } = stopper(log, components, store, delivery, graph, () => {
     stopped = true;
     waker.stop();
-    delivery.close();
-    await components.stop();
-    store.close();
-  };
-  /** The outbox is counted before the store closes: what waits there goes out after the next start. */
-  const stopNow = async (fields: Record<string, unknown> = {}) => {
-    const outbox = delivery.outbox.size;
-    await teardown();
-    log.info('stopped', {
-      ...graph.pipeline.stats,
-      bad_input: graph.pipeline.badInput.total,
-      outbox,
-      ...fields,
-    });
-  };
+  });
   let stopping: Promise<void> | undefined;
   const { signal } = options;
   try {
@@ -186,6 +166,50 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       return stopping;
     },
   };
+}
+
+/** Sends an outbox event over the broker link; a ring also counts in the metrics once acknowledged. */
+function publishThrough(
+  link: BrokerLink,
+  config: Config,
+  health: LiveHealth,
+  onRing: AgentOptions['onRing'],
+): (event: OutboxEvent) => Promise<void> {
+  const devices = new Map(config.devices.map((d) => [channelKey(d.id, d.input), d]));
+  return async (event) => {
+    if (event.type !== 'ring') return link.publisher.publishProblem(event);
+    await link.publisher.publishRing(event, devices.get(channelKey(event.device, event.input)));
+    onRing?.(event);
+    health.ringPublished(event);
+  };
+}
+
+/**
+ * How the agent stops: no new steps (`quiesce`), the outbox closed, the components in reverse, the store last.
+ * `stopNow` also logs `stopped`, counting the outbox before the store closes: what waits there goes out after the
+ * next start.
+ */
+function stopper(
+  log: Logger,
+  components: Components,
+  store: SqliteStore,
+  delivery: Delivery,
+  graph: DecisionGraph,
+  quiesce: () => void,
+) {
+  const teardown = async () => {
+    quiesce();
+    delivery.close();
+    await components.stop();
+    store.close();
+  };
+  const stopNow = async (fields: Record<string, unknown> = {}) => {
+    const outbox = delivery.outbox.size;
+    await teardown();
+    const { stats, badInput } = graph.pipeline;
+    log.info('stopped', { ...stats, bad_input: badInput.total, outbox, ...fields });
+  };
+  return { teardown, stopNow };
 }
 
 /** What the live agent does with the decision graph's problems, new addresses and newly heard devices. */
