@@ -67,6 +67,8 @@ export class Gen1Uni {
   coiotPeer = '';
   mqttServer = '';
   private bootedAt: number;
+  /** Device time of the report being emitted (ms), while its listeners run. */
+  private reportMs: number | undefined;
   private readonly inputs: [InputChannel, InputChannel];
   private readonly listeners = new Set<(change: Gen1Change) => void>();
   private cancelBoot: (() => void) | undefined;
@@ -104,10 +106,24 @@ export class Gen1Uni {
             this.steps.push({ input, boot: this.boot, count: step.count, riseMs: step.riseT * 1000 });
             if (this.steps.length > 10_000) this.steps.shift();
           }
-          if (this.up) this.emit({ kind: 'input', input, state, previous });
+          if (!this.up) return;
+          this.reportMs = report.t * 1000;
+          try {
+            this.emit({ kind: 'input', input, state, previous });
+          } finally {
+            this.reportMs = undefined;
+          }
         },
       );
     this.inputs = [channel(0), channel(1)];
+  }
+
+  /**
+   * The device's own time now (ms): while a report is being sent, the moment its firmware made it (a timer may
+   * fire a little late), otherwise the scheduler's clock.
+   */
+  nowMs(): number {
+    return this.reportMs ?? this.scheduler.now();
   }
 
   on(listener: (change: Gen1Change) => void): () => void {
