@@ -226,7 +226,7 @@ function group(
       units: units.map((u) => u.index),
       presses: units.flatMap((u) => u.presses),
       min,
-      max: units.every((u) => u.kind === 'burst') ? Math.min(max, 1) : max,
+      max,
       liveAtMs,
       highsMs,
       evidenceMs,

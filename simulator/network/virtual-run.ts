@@ -56,6 +56,8 @@ export interface VirtualRun {
 }
 
 const LATENCY_MS = { coiot: 1, mqtt: 3 } as const;
+/** 2025-11-24T16:00:00Z. */
+export const VIRTUAL_EPOCH_MS = 1_764_000_000_000;
 
 /**
  * One emulated Uni on a virtual clock, its traffic through seeded network faults into a trace (what the agent
@@ -63,7 +65,9 @@ const LATENCY_MS = { coiot: 1, mqtt: 3 } as const;
  * same bytes the live emulator sends; for the trace corpus and fast checks.
  */
 export function runVirtual(options: VirtualRunOptions): VirtualRun {
-  const scheduler = new VirtualScheduler(0);
+  // A wall-clock epoch, so a Plus's `ts` looks like a real one (Unix seconds).
+  const scheduler = new VirtualScheduler(VIRTUAL_EPOCH_MS);
+  const base = scheduler.now();
   const mac = options.mac ?? '98CDAC0F0001';
   const id = uniId(options.gen, mac);
   const paths = options.gen === 'plus' ? 'mqtt' : (options.paths ?? 'both');
@@ -87,10 +91,9 @@ export function runVirtual(options: VirtualRunOptions): VirtualRun {
   const { closures, of } = doorbellClosures(options.presses, options.chime);
   const abs = (changes: readonly LevelChange[], fromS: number) =>
     changes.map((c) => ({ t: Math.round((fromS + c.t) * 1e6) / 1e6, level: c.level }));
-  const closureEdges = closures.map(([from, to]) =>
-    abs(idealInput([[0, to - from]]), warmupMs / 1000 + from),
-  );
-  const burstList = (options.bursts ?? []).map((b) => abs(burstEdges(b), warmupMs / 1000 + b.atS));
+  const startS = (base + warmupMs) / 1000;
+  const closureEdges = closures.map(([from, to]) => abs(idealInput([[0, to - from]]), startS + from));
+  const burstList = (options.bursts ?? []).map((b) => abs(burstEdges(b), startS + b.atS));
   const timeline = [...closureEdges, ...burstList].flat().sort((a, b) => a.t - b.t);
   device.feed(0, timeline);
   const history = buildHistory({
@@ -129,7 +132,7 @@ export function runVirtual(options: VirtualRunOptions): VirtualRun {
     return (item: T) => {
       emissionOf.set(item, log.emitted(0, path, item, device.nowMs(), device.boot));
       // The warm-up gives the agent its baselines: no faults yet.
-      if (scheduler.now() < warmupMs) deliver(path, item, emissionOf.get(item) as Emission);
+      if (scheduler.now() < base + warmupMs) deliver(path, item, emissionOf.get(item) as Emission);
       else faulty(item);
     };
   };
@@ -193,10 +196,10 @@ export function runVirtual(options: VirtualRunOptions): VirtualRun {
 
   const lastS = Math.max(
     0,
-    ...timeline.map((c) => c.t - warmupMs / 1000),
+    ...timeline.map((c) => c.t - startS),
     ...(options.script ?? []).map((s) => s.atS + (s.action === 'device-reboot' ? (options.bootS ?? 2.5) : 0)),
   );
-  const endMs = warmupMs + (lastS + (options.tailS ?? lifetimeS + 3)) * 1000;
+  const endMs = base + warmupMs + (lastS + (options.tailS ?? lifetimeS + 3)) * 1000;
   scheduler.advanceTo(endMs);
   coiot?.stop();
   mqtt?.stop();

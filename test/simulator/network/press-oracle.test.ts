@@ -118,7 +118,10 @@ describe('press oracle (from what physically happened and what arrived)', () => 
         { atS: 0, holdS: 0.2 },
         { atS: 3.8, holdS: 0.2 },
       ],
-      lose: (e, h) => e.level === 0 && e.atMs > (h.units[0]?.lastFallMs ?? 0) - 1 && e.atMs < 5000 + 3800,
+      lose: (e, h) =>
+        e.level === 0 &&
+        e.atMs > (h.units[0]?.lastFallMs ?? 0) - 1 &&
+        e.atMs < (h.units[1]?.firstRiseMs ?? 0),
     });
     expect(segments.map((s) => [s.presses, s.min, s.max])).toEqual([[[0, 1], 1, 2]]);
   });
