@@ -76,7 +76,7 @@ export function expectRings(
   const rises = new Map<number, number>();
   const counts: Array<{ boot: number; count: number; at: number }> = [];
   const original = (e: Emission) => (e.copyOf === undefined ? e : (emissions[e.copyOf] as Emission));
-  const last = new Map<string, { level: 0 | 1; emitMs: number }>();
+  const last = new Map<string, { level: 0 | 1; id: number }>();
   const seen = new Set<number>();
   let latestTs = Number.NEGATIVE_INFINITY;
 
@@ -101,9 +101,9 @@ export function expectRings(
     } else {
       const prev = last.get(e.path);
       // CoIoT serials give the order of emission: an older datagram arriving late tells nothing new.
-      if (e.path === 'coiot' && prev !== undefined && e.atMs < prev.emitMs) continue;
+      if (e.path === 'coiot' && prev !== undefined && e.id < prev.id) continue;
       clean = last.size > 0 && [...last.values()].every((l) => l.level === 0);
-      last.set(e.path, { level: e.level, emitMs: e.atMs });
+      last.set(e.path, { level: e.level, id: e.id });
     }
     if (pulse < 0) continue;
     if (e.level === 0) {

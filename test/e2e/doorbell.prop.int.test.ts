@@ -119,7 +119,8 @@ function schedule(
     at = i === 0 ? 0 : Math.max(at + 0.05, end + gap);
     presses.push({ atS: Math.round(at * 1000) / 1000, holdS: p.holdS });
     const closureEnd = at + (chime.mode === 'mechanical' ? p.holdS : chime.durationS);
-    if (chime.mode === 'mechanical' || at > end) end = Math.max(end, closureEnd);
+    // An electronic press inside the running hold is swallowed: it does not move the end.
+    if (chime.mode === 'mechanical' || i === 0 || at > end) end = Math.max(end, closureEnd);
   });
   const bursts: Burst[] = [];
   for (const b of draws.bursts) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chatterBurst } from '../../../simulator/network/device-history.ts';
 import { judgeDevice, type RingSeen } from '../../../simulator/network/oracle-judge.ts';
-import type { Expectation } from '../../../simulator/network/press-oracle.ts';
+import { type Expectation, expectRings } from '../../../simulator/network/press-oracle.ts';
 import { seededRandom } from '../../../simulator/network/random.ts';
 import { runVirtual, type VirtualRunOptions } from '../../../simulator/network/virtual-run.ts';
 
@@ -74,6 +74,22 @@ describe('press oracle (from what physically happened and what arrived)', () => 
       [1, 1],
       [0, 0],
     ]);
+  });
+
+  it('an older CoIoT report arriving after a newer one (lower serial) is no edge, even at the same device time', () => {
+    // Held 1.8 s with a 1 s event lifetime: `L` at 0.8 s expires at 1.8 s, the moment of the release, so the
+    // expiry report (still high) and the release (low) have the same device time, in that order.
+    const { run } = expected({ presses: [{ atS: 0, holdS: 1.8 }], eventLifetimeS: 1 });
+    const [boot, ...rest] = run.log.emissions.filter((e) => e.level !== undefined);
+    const release = rest.find((e) => e.level === 0 && (e.count ?? 0) === 1) as (typeof rest)[number];
+    const expiry = rest.filter((e) => e.level === 1 && e.id < release.id).at(-1) as (typeof rest)[number];
+    expect(expiry.atMs).toBe(release.atMs);
+    const arrivals = [boot, release, expiry].map((emission, k) => ({
+      emission: emission as (typeof rest)[number],
+      atMs: release.atMs + 10 + k,
+    }));
+    const got = expectRings(run.history, arrivals, run.log.emissions, run.settings);
+    expect(got.segments.map((s) => [s.min, s.max, s.liveAtMs])).toEqual([[1, 1, null]]);
   });
 
   it('electronic: a re-press 0.8 s after the heard fall is a new press; 0.1 s after it, the same one', () => {
