@@ -9,7 +9,9 @@ import type { ExpectFile } from '../../simulator/network/expect-file.ts';
  * `doorbell-agent replay --config X.yaml X.jsonl`, and its output compared with `X.expect.json`, which was
  * written from what the visitor did and what reached the agent, not from the detector.
  */
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'doorbell-agent.js');
+/** Another checkout's CLI can be checked against the same corpus: DOORBELL_CORPUS_BIN=<…/bin/doorbell-agent.js>. */
+const BIN =
+  process.env.DOORBELL_CORPUS_BIN ?? join(import.meta.dirname, '..', '..', 'bin', 'doorbell-agent.js');
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'traces');
 const NAMES = readdirSync(DIR)
   .filter((f) => f.endsWith('.expect.json'))
@@ -56,7 +58,7 @@ function replay(name: string): Promise<{ code: number | null; events: Printed[];
 }
 
 /** What is wrong with a replay's output against its expectations (empty = right). */
-export function compare(expected: ExpectFile, events: readonly Printed[]): string[] {
+function compare(expected: ExpectFile, events: readonly Printed[]): string[] {
   const out: string[] = [];
   const rings = events.filter((e) => e.type === 'ring');
   // Each expected ring needs its own printed ring (bipartite matching: a printed ring may fit two windows).
