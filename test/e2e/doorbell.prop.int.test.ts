@@ -9,6 +9,7 @@ import { type DoorbellRunResult, type Paths, runDoorbell } from '../../simulator
 import { type FaultPlan, faultPlan } from '../../simulator/network/faults.ts';
 import type { ScriptStep } from '../../simulator/network/script.ts';
 import {
+  applyKnob,
   type FirmwareKnobs,
   formatKnobs,
   KNOB_NAMES,
@@ -32,6 +33,7 @@ import { sharedBroker } from '../helpers/mosquitto.ts';
  *
  *   DOORBELL_E2E_RUNS=200 npx vitest run test/e2e/doorbell.prop.int.test.ts      # nightly size
  *   DOORBELL_E2E_SEED=<seed> [DOORBELL_E2E_PATH=<path>] …                          # re-run a failure
+ *   DOORBELL_E2E_FIRMWARE="reports=batched gen2Mode=switch" …                     # pin knobs
  */
 const LIFETIME_S = 1;
 const BOOT_S = 2.5;
@@ -50,9 +52,19 @@ const chimeArb: fc.Arbitrary<ChimeSpec> = fc.constantFrom<ChimeSpec>(
   { mode: 'electronic', durationS: 2 },
   { mode: 'electronic', durationS: 3 },
 );
+/** Knobs pinned for a run: DOORBELL_E2E_FIRMWARE="reports=batched gen2Mode=switch". */
+const pinned: Partial<FirmwareKnobs> = (process.env.DOORBELL_E2E_FIRMWARE ?? '')
+  .split(/[\s,]+/)
+  .filter(Boolean)
+  .reduce((k, text) => applyKnob(k, text), {} as Partial<FirmwareKnobs>);
 /** Every knob drawn from its plausible values (shrinks towards the defaults, listed first). */
 const knobsArb: fc.Arbitrary<FirmwareKnobs> = fc.record(
-  Object.fromEntries(KNOB_NAMES.map((k) => [k, fc.constantFrom(...(KNOB_VALUES[k] as unknown[]))])) as {
+  Object.fromEntries(
+    KNOB_NAMES.map((k) => [
+      k,
+      k in pinned ? fc.constant(pinned[k]) : fc.constantFrom(...(KNOB_VALUES[k] as unknown[])),
+    ]),
+  ) as {
     [K in keyof FirmwareKnobs]: fc.Arbitrary<FirmwareKnobs[K]>;
   },
 );
