@@ -16,6 +16,13 @@ import {
   idealInput,
   parseChime,
 } from '../../simulator/emulator/visitor.ts';
+import {
+  applyKnob,
+  describeKnobs,
+  type FirmwareKnobs,
+  formatKnobs,
+  knobs as withDefaults,
+} from '../../simulator/uni/knobs.ts';
 import { socketError, UsageError } from '../core/errors.ts';
 import { decodeCoiot } from '../protocol/coiot-packet.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
@@ -36,6 +43,7 @@ interface EmulateOptions {
   hold: number;
   chime: ChimeSpec;
   pidFile?: string;
+  firmware: Partial<FirmwareKnobs>;
 }
 
 /** `shellyuni-<MAC>` / `shellyplusuni-<mac>` → the 12-hex MAC. */
@@ -107,10 +115,18 @@ export function emulateCommand(ctx: CommandContext): Command {
       '--pid-file <file>',
       "write this process's pid there, for scripts: kill -USR1 $(cat FILE) presses",
     )
+    .option(
+      '--firmware <key=value>',
+      'what the firmware does where it is unconfirmed (repeat for several knobs; see below)',
+      parseKnob,
+      {} as Partial<FirmwareKnobs>,
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  doorbell-agent emulate --coiot 127.0.0.1:5683 --press-every 10\n' +
-        '  doorbell-agent emulate --gen plus --mqtt mqtt://127.0.0.1:1883\n\n' +
+      `\nFirmware knobs (--firmware key=value; the first value is the default):\n${describeKnobs()}\n` +
+        '\nExamples:\n  doorbell-agent emulate --coiot 127.0.0.1:5683 --press-every 10\n' +
+        '  doorbell-agent emulate --gen plus --mqtt mqtt://127.0.0.1:1883 --firmware gen2Mode=switch\n' +
+        '  doorbell-agent emulate --coiot 127.0.0.1:5683 --firmware unicastCode=2.05 --firmware reports=batched\n\n' +
         'Press with Enter, or with `kill -USR1 <pid>` using the pid the emulator prints at start (under npx, the pid\n' +
         "you see is npx's, and SIGUSR1 to it opens Node's inspector instead), or --pid-file.\n" +
         'Input events need btn_type momentary or detached; this Uni starts as detached (a real one ships as toggle:\n' +
@@ -126,6 +142,7 @@ export function emulateCommand(ctx: CommandContext): Command {
       const uni: EmulatedUni = await startEmulatedUni({
         gen: options.gen,
         mac,
+        knobs: options.firmware,
         coiot: peer === null ? null : { peer },
         mqtt: options.mqtt ? { url: options.mqtt } : null,
         http: options.http === undefined ? null : { port: options.http, host: '0.0.0.0' },
@@ -159,6 +176,7 @@ export function emulateCommand(ctx: CommandContext): Command {
           (peer ? `, CoIoT → ${peer === 'mcast' ? '224.0.1.187:5683' : `${peer.host}:${peer.port}`}` : '') +
           (options.mqtt ? `, MQTT ${options.mqtt}` : '') +
           (uni.http ? `, HTTP on port ${uni.http.port}` : '') +
+          `, firmware ${formatKnobs(withDefaults(options.firmware))}` +
           `; pid ${process.pid}. Ctrl-C stops.`,
       );
       out(pressHelp(process.pid, pidFile));
@@ -214,6 +232,14 @@ function parsePositive(value: string): number {
   const n = Number(value);
   if (!(n > 0)) throw new InvalidArgumentError('a positive number of seconds');
   return n;
+}
+
+function parseKnob(value: string, previous: Partial<FirmwareKnobs>): Partial<FirmwareKnobs> {
+  try {
+    return applyKnob(previous, value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function parseChimeArg(value: string): ChimeSpec {

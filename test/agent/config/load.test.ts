@@ -69,6 +69,7 @@ describe('loadConfig: defaults', () => {
       reorder_window_s: 0.6,
       claim_window_s: 600,
       electronic_tolerance_s: 1.5,
+      chatter_merge_s: 1,
     });
     expect(config.devices).toEqual([]);
   });
@@ -157,7 +158,7 @@ describe('loadConfig: contract examples', () => {
 
   it('loads the electronic dual-path example', () => {
     const config = loadConfig(join(examples, 'example-electronic-dual-path.yaml'), {});
-    expect(config.devices[0]?.chime).toEqual({ mode: 'electronic', duration_s: 5 });
+    expect(config.devices[0]?.chime).toEqual({ mode: 'electronic', duration_s: 5, bounce_s: 0.3 });
     expect(config.devices[0]?.gen).toBe('gen1');
   });
 });
