@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { type CommandContext, exitCodesOf } from './commands/context.ts';
 import { DEMO_EXIT_CODES, demoCommand } from './commands/demo.ts';
 import { EMULATE_EXIT_CODES, emulateCommand } from './commands/emulate.ts';
+import { HA_ADDON_CONFIG_EXIT_CODES, haAddonConfigCommand } from './commands/ha-addon-config.ts';
 import { REPLAY_EXIT_CODES, replayCommand } from './commands/replay.ts';
 import { RUN_EXIT_CODES, runCommand } from './commands/run.ts';
 import { STATUS_EXIT_CODES, statusCommand } from './commands/status.ts';
@@ -23,6 +24,7 @@ export function buildProgram(ctx: CommandContext): Command {
     );
   for (const make of [runCommand, replayCommand, wiringCommand, demoCommand, emulateCommand, statusCommand])
     program.addCommand(make(ctx));
+  program.addCommand(haAddonConfigCommand(ctx));
   configureAll(program, ctx);
   return program;
 }
@@ -92,6 +94,7 @@ export function exitCodesMarkdown(): string {
     ['replay', REPLAY_EXIT_CODES],
     ['demo', DEMO_EXIT_CODES],
     ['emulate', EMULATE_EXIT_CODES],
+    ['ha-addon-config', HA_ADDON_CONFIG_EXIT_CODES],
   ];
   return [
     '| command | code | meaning |',

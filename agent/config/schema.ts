@@ -387,16 +387,25 @@ const healthSchema = z
 
 const metricsSchema = z
   .strictObject({
-    enabled: z.boolean().default(false).describe('Serve Prometheus `/metrics` and `/healthz` over HTTP.'),
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe('Serve Prometheus `/metrics`, `/healthz` and the status page (`/`) over HTTP.'),
     host: listenAddress(
       'metrics.port',
       '127.0.0.1',
       'Address the metrics server binds to (loopback only by default; no port: that is `port`).',
     ),
     port: z.number().int().min(0).max(65535).default(9464).describe('TCP port of the metrics server.'),
+    allow_from: z
+      .array(z.string().refine((a) => isIP(a) !== 0, 'must be an IP address such as 172.30.32.2'))
+      .default([])
+      .describe(
+        'Client addresses the metrics server answers (403 for others); empty: any. The Home Assistant add-on allows only the Supervisor (172.30.32.2, ingress).',
+      ),
   })
   .prefault({})
-  .describe('Prometheus metrics and health endpoint.');
+  .describe('Prometheus metrics, health endpoint and status page.');
 
 const batterySchema = z
   .strictObject({
@@ -532,6 +541,11 @@ const deviceSchema = z
       ),
     chime: chimeSchema,
     battery: batterySchema,
+    wiring_plot: z.string().min(1).optional().meta({
+      description:
+        'SVG written by `doorbell-agent wiring check <installation> --plot FILE` for this doorbell, shown on the status page.',
+      file: true,
+    }),
   })
   .superRefine((device, ctx) => {
     if (device.gen === undefined && inferGeneration(device.id) === undefined) {
