@@ -1,7 +1,7 @@
 import type { DeviceConfig } from '../config/schema.ts';
 import { channelKey } from '../core/channel-key.ts';
 import type { RingEvent } from '../core/events.ts';
-import type { HealthRecord } from '../health/monitor.ts';
+import type { HealthRecord } from '../health/record.ts';
 
 /** Rings kept per doorbell for the status page. */
 export const RECENT_RINGS = 8;

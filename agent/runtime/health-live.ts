@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Config, DeviceConfig } from '../config/schema.ts';
 import type { ProblemEvent, RingEvent } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
-import type { HealthRecord } from '../health/monitor.ts';
+import type { HealthRecord } from '../health/record.ts';
 import { type HttpServer, startHttpServer } from '../io/http-server.ts';
 import type { DiscoveryComponent } from '../outputs/ha-discovery.ts';
 import { HealthPublisher, healthComponents } from '../outputs/health-publisher.ts';

@@ -3,7 +3,7 @@ import type { DeviceConfig } from '../config/schema.ts';
 import { channelKey } from '../core/channel-key.ts';
 import type { RingEvent } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
-import type { HealthRecord } from '../health/monitor.ts';
+import type { HealthRecord } from '../health/record.ts';
 import { EventStreamHub, type ServerEvent } from '../io/event-stream.ts';
 import type { HttpRequest, HttpResponse, HttpRoutes, HttpStreamRoute } from '../io/http-server.ts';
 import { renderAgent, renderDoorbellLive, renderStatusPage } from '../outputs/status-page.ts';

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../../agent/config/load.ts';
-import type { HealthRecord } from '../../../agent/health/monitor.ts';
+import type { HealthRecord } from '../../../agent/health/record.ts';
 import { SqliteHealthStore } from '../../../agent/store/health-store.ts';
 import { runCli } from '../../helpers/cli.ts';
 

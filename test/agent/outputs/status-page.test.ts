@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../agent/config/schema.ts';
 import type { RingEvent } from '../../../agent/core/events.ts';
-import type { HealthRecord } from '../../../agent/health/monitor.ts';
+import type { HealthRecord } from '../../../agent/health/record.ts';
 import { renderDoorbellLive, renderStatusPage } from '../../../agent/outputs/status-page.ts';
 import { RECENT_RINGS, RecentRings, statusView } from '../../../agent/outputs/status-view.ts';
 
