@@ -24,6 +24,16 @@ export function formatTextReport(result: WiringCheckResult): string {
     (c) => c.basis !== 'model' && (c.verdict !== 'pass' || c.basis.includes('assumed')),
   );
   for (const c of resting) lines.push(`  ${c.id} rests on: ${c.basis}`);
+  for (const k of result.kitComparison) {
+    if (k.disagreements.length === 0) {
+      lines.push(`  power kit as ${k.kit} instead (another hypothesis): the same verdicts`);
+      continue;
+    }
+    lines.push(
+      `  power kit as ${k.kit} instead (another hypothesis) would give ${LABEL[k.verdict]}; it disagrees on:`,
+    );
+    for (const d of k.disagreements) lines.push(`    ${LABEL[d.verdict]}  ${d.id}: ${d.reason}`);
+  }
   lines.push(
     `assumed parameters (circuits/parts.yaml, assumed: true): ${result.assumed.length}`,
     ...wrap(result.assumed.join(', '), 110).map((l) => `  ${l}`),
@@ -71,10 +81,11 @@ function describeInstallation({ inst }: WiringCheckResult): string {
       : `${inst.loop.battery.cells} × ${inst.loop.battery.chemistry} cell through the contact into IN_1`;
   return [
     `${inst.supply.vac} VAC ${inst.supply.hz.join('/')} Hz`,
-    `doorbell ${inst.doorbell.standbyOhm} Ω standby`,
+    `doorbell ${inst.doorbell.standbyW} W`,
+    ...(inst.cableOhm > 0 ? [`${inst.cableOhm} Ω cable`] : []),
     `${inst.chime.mode} chime ${inst.chime.durationS} s`,
-    inst.powerKit ? 'power kit' : 'no power kit',
-    `${inst.relay.coilVac} VAC relay`,
+    inst.powerKit ? `power kit (${inst.powerKit.name})` : 'no power kit',
+    `${inst.relay.coilV} ${inst.relay.coilKind === 'dc' ? 'VDC' : 'VAC'} relay`,
     loop,
     `Uni ${inst.uni.model}`,
   ].join(', ');

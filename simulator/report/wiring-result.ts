@@ -17,6 +17,18 @@ export interface WiringCheckResult {
   readonly nominalScenario: ScenarioResult;
   readonly spiceRuns: number;
   readonly elapsedS: number;
+  /** The other hypotheses of the power kit, and where their verdicts differ from the judged one. */
+  readonly kitComparison: readonly KitComparison[];
+}
+
+export interface KitComparison {
+  readonly kit: string;
+  readonly verdict: Verdict;
+  readonly disagreements: readonly {
+    readonly id: string;
+    readonly verdict: Verdict;
+    readonly reason: string;
+  }[];
 }
 
 export function summarise(
@@ -25,7 +37,7 @@ export function summarise(
   results: readonly ScenarioResult[],
   checks: readonly Check[],
   nominal: ScenarioResult,
-  timing: { spiceRuns: number; elapsedS: number },
+  timing: { spiceRuns: number; elapsedS: number; kitComparison?: readonly KitComparison[] },
 ): WiringCheckResult {
   const exitCode = exitCodeOf(checks);
   return {
@@ -39,7 +51,9 @@ export function summarise(
     nominal: nominal.point,
     nominalReports: nominal.reports,
     nominalScenario: nominal,
-    ...timing,
+    spiceRuns: timing.spiceRuns,
+    elapsedS: timing.elapsedS,
+    kitComparison: timing.kitComparison ?? [],
   };
 }
 
@@ -74,6 +88,11 @@ export function toJsonReport(result: WiringCheckResult): unknown {
         event_cnt: r.eventCount,
       })),
     },
+    power_kit_hypotheses: result.kitComparison.map((k) => ({
+      kit: k.kit,
+      verdict: k.verdict,
+      disagreements: k.disagreements,
+    })),
     spice_runs: result.spiceRuns,
     elapsed_s: round(result.elapsedS),
   };

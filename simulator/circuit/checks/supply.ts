@@ -2,24 +2,18 @@ import type { ScenarioResult } from '../scenario.ts';
 import type { Installation } from '../types.ts';
 import { type Check, fail, PULSE_TOLERANCE_S, pass, warn } from './check.ts';
 import { matchHighs } from './pulse.ts';
+import { judgeTerminalSupply } from './terminal-supply.ts';
 
+/** The Uni's supply terminals (at the transformer, beside the doorbell loop), simulated, against its rating. */
 export function checkUniSupply(inst: Installation, results: readonly ScenarioResult[]): Check {
-  const uni = inst.uni;
-  const vac = inst.supply.vac;
-  const margin = Math.min(vac - uni.supplyMinVac, uni.supplyMaxVac - vac);
-  const measured = results.map((r) => r.supplyVrms);
-  const span = `${Math.min(...measured).toFixed(1)}–${Math.max(...measured).toFixed(1)} VAC at its terminals over the sweep`;
-  const rating = `${uni.supplyMinVac}–${uni.supplyMaxVac} VAC rating`;
-  if (margin < 0)
-    return fail('uni_supply_in_range', margin, `${vac} VAC nominal is outside the Uni's ${rating} (${span})`);
-  return {
-    ...pass(
-      'uni_supply_in_range',
-      margin,
-      `${vac} VAC nominal is within the Uni's ${rating}, read as nominal ±10 % (${span})`,
-    ),
-    basis: 'documented rating',
-  };
+  return judgeTerminalSupply(inst, results, {
+    id: 'uni_supply_in_range',
+    device: 'Uni',
+    ratedMinVac: inst.uni.supplyMinVac,
+    ratedMaxVac: inst.uni.supplyMaxVac,
+    measured: (r) => r.supplyVrms,
+    ratingBasis: `documented Uni rating; transformer modelled as its nominal EMF behind ${inst.sourceOhm} Ω (assumed)`,
+  });
 }
 
 export function checkAcOnInput(inst: Installation, results: readonly ScenarioResult[]): Check {

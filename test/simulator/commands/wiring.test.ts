@@ -45,12 +45,15 @@ describe('doorbell-agent wiring check', () => {
     const report = JSON.parse(out);
     expect(report.exit_code).toBe(code);
     expect(report.checks.map((c: { id: string }) => c.id)).toEqual([
+      'doorbell_supply_in_range',
+      'uni_supply_in_range',
+      'coil_type_matches_supply',
+      'coil_not_overdriven',
       'idle_relay_open',
       'press_relay_closes',
       'input_high_on_press',
       'input_low_at_idle',
       'pulse_matches_chime',
-      'uni_supply_in_range',
       'ac_on_input',
     ]);
     for (const c of report.checks) {
@@ -93,7 +96,7 @@ describe('doorbell-agent wiring check', () => {
     expect(code).toBe(2);
     expect(err).toContain(`${file}:1: supply.hz`);
     expect(err).toMatch(/chime\.mode: .*electronic.*mechanical/);
-    expect(err).toMatch(/relay: give part \(one of rs-0376830\) or coil_vac/);
+    expect(err).toMatch(/relay: give part \(one of rs-0376830, te-t9as1d12\), coil_vac or coil_vdc/);
     expect(err).toMatch(/loop\.battery: a battery loop needs/);
   });
 });
