@@ -113,7 +113,7 @@ function resolveRelay(
     user.coil_vdc !== undefined ? 'dc' : user.coil_vac !== undefined ? 'ac' : partKind(user.part!);
   if (user.part !== undefined && partKind(user.part) !== kind) {
     throw new ConfigError(fileName, [
-      `relay: part ${user.part} has ${partKind(user.part).toUpperCase()} coil; coil_${kind === 'ac' ? 'vac' : 'vdc'} describes a ${kind.toUpperCase()} coil: give one or the other`,
+      `relay: part ${user.part} has an ${partKind(user.part).toUpperCase()} coil; coil_${kind === 'ac' ? 'vac' : 'vdc'} describes a ${kind.toUpperCase()} coil: give one or the other`,
     ]);
   }
   const partName = user.part ?? DEFAULT_RELAY[kind];
