@@ -97,6 +97,9 @@ describe('seed: AC switched into the Gen1 input', () => {
     expect(clean).toBeGreaterThan(0);
     expect(clean).toBeLessThan(total);
     expect(verdictOf(checks, 'ac_on_input').verdict).toBe('fail');
+    // "it would also only detect when the doorbell press ended": not reproduced, and the report says why.
+    expect(verdictOf(checks, 'ac_on_input').reason).toMatch(/only the end of a press .* not reproduced/);
+    expect(verdictOf(checks, 'ac_on_input').basis).toMatch(/sampling of the input assumed/);
     expect(verdictOf(checks, 'input_high_on_press').reason).toMatch(/documented HIGH/);
   });
 });
