@@ -23,29 +23,41 @@ export function wiringCommand(ctx: CommandContext): Command {
       '--parts <file>',
       'part parameters to use instead of circuits/parts.yaml (override assumed values)',
     )
+    .option(
+      '--netlist <dir>',
+      'write the exact netlists run into DIR (ngspice -b -r out.raw DIR/FILE runs one)',
+    )
     .configureOutput(output)
     .exitOverride()
-    .action(async (file: string, opts: { json?: boolean; plot?: string; parts?: string }) => {
-      // Loaded here, not at start-up: the simulator (and its WebAssembly ngspice) is not `run`'s to carry.
-      const [{ checkWiring }, { renderPressPlot }, { formatTextReport }, { toJsonReport }] =
-        await Promise.all([
-          import('../../simulator/circuit/check-wiring.ts'),
-          import('../../simulator/report/svg-plot.ts'),
-          import('../../simulator/report/text-report.ts'),
-          import('../../simulator/report/wiring-result.ts'),
-        ]);
-      const progress = progressBar(ctx.stderr);
-      const result = await checkWiring(file, { partsFile: opts.parts, onProgress: progress.update });
-      progress.end();
-      ctx.stdout.write(
-        opts.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : formatTextReport(result),
-      );
-      if (opts.plot) {
-        const title = `${file}: press at ${result.nominal.vac} VAC ${result.nominal.hz} Hz`;
-        await writeFile(opts.plot, renderPressPlot(result.nominalScenario, title));
-      }
-      ctx.exitCode = result.exitCode;
-    });
+    .action(
+      async (file: string, opts: { json?: boolean; plot?: string; parts?: string; netlist?: string }) => {
+        // Loaded here, not at start-up: the simulator (and its WebAssembly ngspice) is not `run`'s to carry.
+        const [{ checkWiring }, { renderPressPlot }, { formatTextReport }, { toJsonReport }] =
+          await Promise.all([
+            import('../../simulator/circuit/check-wiring.ts'),
+            import('../../simulator/report/svg-plot.ts'),
+            import('../../simulator/report/text-report.ts'),
+            import('../../simulator/report/wiring-result.ts'),
+          ]);
+        const progress = progressBar(ctx.stderr);
+        const result = await checkWiring(file, { partsFile: opts.parts, onProgress: progress.update });
+        progress.end();
+        ctx.stdout.write(
+          opts.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : formatTextReport(result),
+        );
+        if (opts.plot) {
+          // The run that decided the verdict (its worst case), not only the nominal one.
+          const shown = result.deciding?.scenario ?? result.nominalScenario;
+          const title = `${file}: presses at ${shown.point.vac} VAC ${shown.point.hz} Hz`;
+          await writeFile(opts.plot, renderPressPlot(shown, title, result));
+        }
+        if (opts.netlist) {
+          const { writeNetlists } = await import('../../simulator/report/netlists.ts');
+          await writeNetlists(opts.netlist, result.inst, result.runs);
+        }
+        ctx.exitCode = result.exitCode;
+      },
+    );
   return new Command('wiring')
     .description('Check doorbell → relay → Uni wiring with a SPICE model before installing it.')
     .configureOutput(output)

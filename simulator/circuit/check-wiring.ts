@@ -57,6 +57,7 @@ export async function checkWiring(
     spiceRuns: doorbellRuns * kits.length + sweeps.flat().length,
     elapsedS: (performance.now() - started) / 1000,
     kitComparison: comparison,
+    runs: sweeps.flat(),
   });
 }
 

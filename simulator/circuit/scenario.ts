@@ -57,6 +57,8 @@ export interface ScenarioTraces {
   readonly drive: UniformSignal;
   readonly sense: Waveforms;
   readonly logical: readonly LevelChange[];
+  /** The exact netlists ngspice ran for this point (for `--netlist DIR`). */
+  readonly netlists: { readonly doorbell: string; readonly sense: string };
 }
 
 /** Doorbell-loop runs depend only on supply and frequency: sweeps share them across battery states. */
@@ -135,7 +137,13 @@ export async function runScenario(
     fieldHighs: highsAt(inst.uni.fieldHighV),
     documentedHighs: highsAt(inst.uni.documentedDcHighV),
     reports: runFirmware(logical, { longpushS: inst.uni.longpushS, eventLifetimeS: inst.uni.eventLifetimeS }),
-    traces: { doorbell: bell.waves, drive: bell.drive, sense: sense.waves, logical },
+    traces: {
+      doorbell: bell.waves,
+      drive: bell.drive,
+      sense: sense.waves,
+      logical,
+      netlists: { doorbell: bell.netlist, sense: sense.netlist },
+    },
   };
 }
 

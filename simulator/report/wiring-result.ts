@@ -1,6 +1,8 @@
+import { type LoopUse, loopConsumptionMahPerYear, loopUseFromRun } from '../circuit/loop-consumption.ts';
 import type { ScenarioResult } from '../circuit/scenario.ts';
 import type { Installation, OperatingPoint } from '../circuit/types.ts';
 import { type Check, exitCodeOf, type Verdict } from '../circuit/verdicts.ts';
+import { getVector } from '../spice/waveform.ts';
 import type { FirmwareReport } from '../uni/firmware.ts';
 
 /** Everything `wiring check` found, before it is printed as text, JSON or a plot. */
@@ -19,6 +21,12 @@ export interface WiringCheckResult {
   readonly elapsedS: number;
   /** The other hypotheses of the power kit, and where their verdicts differ from the judged one. */
   readonly kitComparison: readonly KitComparison[];
+  /** The check that decided the result, and the sweep point (run) where it was worst: what the plot shows. */
+  readonly deciding: { readonly check: Check; readonly scenario: ScenarioResult } | undefined;
+  /** Battery loops: the cell's current while a press lasts and what that costs a year. */
+  readonly battery: (LoopUse & { readonly mahPerYear: number }) | undefined;
+  /** Every run of the sweep, for `--netlist DIR` (the judged kit first, then the other hypotheses). */
+  readonly runs: readonly ScenarioResult[];
 }
 
 export interface KitComparison {
@@ -37,15 +45,36 @@ export function summarise(
   results: readonly ScenarioResult[],
   checks: readonly Check[],
   nominal: ScenarioResult,
-  timing: { spiceRuns: number; elapsedS: number; kitComparison?: readonly KitComparison[] },
+  timing: {
+    spiceRuns: number;
+    elapsedS: number;
+    kitComparison?: readonly KitComparison[];
+    runs?: readonly ScenarioResult[];
+  },
 ): WiringCheckResult {
   const exitCode = exitCodeOf(checks);
+  const verdict = (['pass', 'warn', 'fail'] as const)[exitCode]!;
+  const decidingCheck = checks.find((c) => c.verdict === verdict && c.worst) ?? checks.find((c) => c.worst);
+  const same = (a: OperatingPoint, b: OperatingPoint) =>
+    a.vac === b.vac && a.hz === b.hz && a.batteryState === b.batteryState;
+  const decidingScenario =
+    decidingCheck && (results.find((r) => same(r.point, decidingCheck.worst!)) ?? nominal);
+  const closed = nominal.contact;
+  const use =
+    inst.loop.source === 'battery' && closed.length > 0
+      ? loopUseFromRun(
+          nominal.traces.sense.time,
+          getVector(nominal.traces.sense, 'i(vcell)'),
+          closed,
+          inst.chime.durationS,
+        )
+      : undefined;
   return {
     file,
     inst,
     points: results.map((r) => r.point),
     checks,
-    verdict: (['pass', 'warn', 'fail'] as const)[exitCode]!,
+    verdict,
     exitCode,
     assumed: [...new Set(inst.assumed)].sort(),
     nominal: nominal.point,
@@ -54,6 +83,9 @@ export function summarise(
     spiceRuns: timing.spiceRuns,
     elapsedS: timing.elapsedS,
     kitComparison: timing.kitComparison ?? [],
+    deciding: decidingCheck && decidingScenario && { check: decidingCheck, scenario: decidingScenario },
+    battery: use && { ...use, mahPerYear: loopConsumptionMahPerYear(use) },
+    runs: timing.runs ?? results,
   };
 }
 
@@ -87,6 +119,20 @@ export function toJsonReport(result: WiringCheckResult): unknown {
         event: r.event,
         event_cnt: r.eventCount,
       })),
+    },
+    deciding: result.deciding && {
+      check: result.deciding.check.id,
+      point: {
+        vac: result.deciding.scenario.point.vac,
+        hz: result.deciding.scenario.point.hz,
+        battery_state: result.deciding.scenario.point.batteryState ?? null,
+      },
+    },
+    battery: result.battery && {
+      loop_ma: round(result.battery.loopMa),
+      presses_per_day: result.battery.pressesPerDay,
+      hold_s: result.battery.holdS,
+      mah_per_year: round(result.battery.mahPerYear),
     },
     power_kit_hypotheses: result.kitComparison.map((k) => ({
       kit: k.kit,
