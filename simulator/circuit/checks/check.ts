@@ -68,6 +68,6 @@ export function describePoint(p: OperatingPoint, inst?: Installation): string {
   const cell =
     p.batteryState === undefined || loop?.source !== 'battery'
       ? ''
-      : `, cell ${describeBattery(loop.battery, p.batteryState).volts.toFixed(2)} V`;
+      : `, ${loop.battery.cells > 1 ? `${loop.battery.cells} cells` : 'cell'} ${describeBattery(loop.battery, p.batteryState).volts.toFixed(2)} V`;
   return `${p.vac} VAC ${p.hz} Hz${cell}`;
 }
