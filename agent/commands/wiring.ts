@@ -6,6 +6,8 @@ import type { CommandContext } from './context.ts';
 const PROGRESS_AFTER_MS = 1000;
 const BAR_WIDTH = 24;
 
+type CheckOptions = { json?: boolean; plot?: string; parts?: string; netlist?: string };
+
 export function wiringCommand(ctx: CommandContext): Command {
   const output = {
     writeOut: (s: string) => ctx.stdout.write(s),
@@ -29,35 +31,33 @@ export function wiringCommand(ctx: CommandContext): Command {
     )
     .configureOutput(output)
     .exitOverride()
-    .action(
-      async (file: string, opts: { json?: boolean; plot?: string; parts?: string; netlist?: string }) => {
-        // Loaded here, not at start-up: the simulator (and its WebAssembly ngspice) is not `run`'s to carry.
-        const [{ checkWiring }, { renderPressPlot }, { formatTextReport }, { toJsonReport }] =
-          await Promise.all([
-            import('../../simulator/circuit/check-wiring.ts'),
-            import('../../simulator/report/svg-plot.ts'),
-            import('../../simulator/report/text-report.ts'),
-            import('../../simulator/report/wiring-result.ts'),
-          ]);
-        const progress = progressBar(ctx.stderr);
-        const result = await checkWiring(file, { partsFile: opts.parts, onProgress: progress.update });
-        progress.end();
-        ctx.stdout.write(
-          opts.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : formatTextReport(result),
-        );
-        if (opts.plot) {
-          // The run that decided the verdict (its worst case), not only the nominal one.
-          const shown = result.deciding?.scenario ?? result.nominalScenario;
-          const title = `${file}: presses at ${shown.point.vac} VAC ${shown.point.hz} Hz`;
-          await writeFile(opts.plot, renderPressPlot(shown, title, result));
-        }
-        if (opts.netlist) {
-          const { writeNetlists } = await import('../../simulator/report/netlists.ts');
-          await writeNetlists(opts.netlist, result.inst, result.runs);
-        }
-        ctx.exitCode = result.exitCode;
-      },
-    );
+    .action(async (file: string, opts: CheckOptions) => {
+      // Loaded here, not at start-up: the simulator (and its WebAssembly ngspice) is not `run`'s to carry.
+      const [{ checkWiring }, { renderPressPlot }, { formatTextReport }, { toJsonReport }] =
+        await Promise.all([
+          import('../../simulator/circuit/check-wiring.ts'),
+          import('../../simulator/report/svg-plot.ts'),
+          import('../../simulator/report/text-report.ts'),
+          import('../../simulator/report/wiring-result.ts'),
+        ]);
+      const progress = progressBar(ctx.stderr);
+      const result = await checkWiring(file, { partsFile: opts.parts, onProgress: progress.update });
+      progress.end();
+      ctx.stdout.write(
+        opts.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : formatTextReport(result),
+      );
+      if (opts.plot) {
+        // The run that decided the verdict (its worst case), not only the nominal one.
+        const shown = result.deciding?.scenario ?? result.nominalScenario;
+        const title = `${file}: presses at ${shown.point.vac} VAC ${shown.point.hz} Hz`;
+        await writeFile(opts.plot, renderPressPlot(shown, title, result));
+      }
+      if (opts.netlist) {
+        const { writeNetlists } = await import('../../simulator/report/netlists.ts');
+        await writeNetlists(opts.netlist, result.inst, result.runs);
+      }
+      ctx.exitCode = result.exitCode;
+    });
   return new Command('wiring')
     .description('Check doorbell → relay → Uni wiring with a SPICE model before installing it.')
     .configureOutput(output)
