@@ -6,8 +6,8 @@ export interface PressPlan {
   readonly stopS: number;
 }
 
-export const SETTLE_S = 0.3;
-const GAP_S = 0.6;
+export const SETTLE_S = 0.2;
+const GAP_S = 0.5;
 const TAIL_S = 0.5;
 
 /**

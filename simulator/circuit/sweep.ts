@@ -29,7 +29,7 @@ export function nominalPoint(inst: Installation): OperatingPoint {
 }
 
 /** Presses after the first probe the phase; their steady part is the first one's, so they need not be long. */
-export const PROBE_PRESS_S = 0.5;
+export const PROBE_PRESS_S = 0.3;
 
 /**
  * One press at each of `PRESS_PHASES` of the mains cycle: the first as long as the chime setting, the others (which
