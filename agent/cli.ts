@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { type CommandContext, exitCodesOf } from './commands/context.ts';
 import { DEMO_EXIT_CODES, demoCommand } from './commands/demo.ts';
+import { DISCOVER_EXIT_CODES, discoverCommand } from './commands/discover.ts';
 import { EMULATE_EXIT_CODES, emulateCommand } from './commands/emulate.ts';
 import { REPLAY_EXIT_CODES, replayCommand } from './commands/replay.ts';
 import { RUN_EXIT_CODES, runCommand } from './commands/run.ts';
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CommandContext): Command {
     demoCommand,
     emulateCommand,
     statusCommand,
+    discoverCommand,
     setupCommand,
   ])
     program.addCommand(make(ctx));
@@ -101,6 +103,7 @@ export function exitCodesMarkdown(): string {
     ['replay', REPLAY_EXIT_CODES],
     ['demo', DEMO_EXIT_CODES],
     ['emulate', EMULATE_EXIT_CODES],
+    ['discover', DISCOVER_EXIT_CODES],
     ['setup', SETUP_EXIT_CODES],
   ];
   return [
