@@ -10,6 +10,7 @@ import type { Outbox } from '../store/outbox.ts';
 import { PinTable } from '../store/pin-table.ts';
 import { BrokerLink } from './broker-link.ts';
 import { loadCoiotDescription } from './cit-d-loader.ts';
+import { CoiotForwarder } from './coiot-forwarder.ts';
 import { CoiotSource } from './coiot-source.ts';
 import { Components } from './component.ts';
 import { buildDecisionGraph, type DecisionGraph, type DecisionGraphOptions } from './decision-graph.ts';
@@ -92,6 +93,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     },
   });
   let stopped = false;
+  const forwarder = new CoiotForwarder(config.coiot.forward, log, now);
   const graph: DecisionGraph = buildDecisionGraph({
     config,
     log,
@@ -99,13 +101,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     health: health.runtime,
     pins,
     startMs: now(),
-    hooks: liveHooks(
-      options,
-      pins,
-      delivery,
-      () => graph.pipeline,
-      () => stopped,
-    ),
+    hooks: {
+      ...liveHooks(
+        options,
+        pins,
+        delivery,
+        () => graph.pipeline,
+        () => stopped,
+      ),
+      onCoiotAccepted: (bytes) => forwarder.forward(bytes),
+    },
   });
   const step = (decide: () => DetectorOutput) => {
     const output = delivery.step(decide);
@@ -126,7 +131,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   });
   const components = new Components(log);
   try {
-    await components.start([coiot, health]);
+    await components.start([forwarder, coiot, health]);
     waker.schedule();
     await components.start([link]);
     health.attach(link.publisher);
