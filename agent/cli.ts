@@ -7,6 +7,7 @@ import { REPLAY_EXIT_CODES, replayCommand } from './commands/replay.ts';
 import { RUN_EXIT_CODES, runCommand } from './commands/run.ts';
 import { SETUP_EXIT_CODES, setupCommand } from './commands/setup.ts';
 import { STATUS_EXIT_CODES, statusCommand } from './commands/status.ts';
+import { TEST_PRESS_EXIT_CODES, testPressCommand } from './commands/test-press.ts';
 import { WIRING_EXIT_CODES, wiringCommand } from './commands/wiring.ts';
 import { ConfigError, DoorbellAgentError, UsageError } from './core/errors.ts';
 
@@ -32,6 +33,7 @@ export function buildProgram(ctx: CommandContext): Command {
     statusCommand,
     discoverCommand,
     setupCommand,
+    testPressCommand,
   ])
     program.addCommand(make(ctx));
   configureAll(program, ctx);
@@ -105,6 +107,7 @@ export function exitCodesMarkdown(): string {
     ['emulate', EMULATE_EXIT_CODES],
     ['discover', DISCOVER_EXIT_CODES],
     ['setup', SETUP_EXIT_CODES],
+    ['test-press', TEST_PRESS_EXIT_CODES],
   ];
   return [
     '| command | code | meaning |',

@@ -40,31 +40,33 @@ export function starterConfig(devices: readonly StarterDevice[], options: Starte
   ];
   if (devices.length === 0) {
     lines.push(
-      '  []  # none heard: add { id: shellyuni-<MAC>, input: 0 }, or run doorbell-agent setup <address>',
+      '  [] # none heard: add { id: shellyuni-<MAC>, input: 0 }, or run doorbell-agent setup <address>',
     );
   }
   for (const d of devices) {
     lines.push(`  - id: ${scalar(d.id)}`);
-    lines.push(`    name: ${scalar(d.name ?? d.id)}  # shown in Home Assistant`);
-    lines.push(`    input: ${d.input}  # ${d.inputNote ?? '0 = IN_1, 1 = IN_2'}`);
+    lines.push(`    name: ${scalar(d.name ?? d.id)} # shown in Home Assistant`);
+    lines.push(`    input: ${d.input} # ${d.inputNote ?? '0 = IN_1, 1 = IN_2'}`);
     if (d.address !== undefined) {
       lines.push(
-        `    address: ${scalar(d.address)}  # CoIoT is accepted only from this address (:port = its HTTP API)`,
+        `    address: ${scalar(d.address)} # CoIoT is accepted only from this address (:port = its HTTP API)`,
       );
     } else {
-      lines.push('    # address: 192.168.1.31  # recommended: CoIoT is then accepted only from this address');
+      lines.push('    # address: 192.168.1.31 # recommended: CoIoT is then accepted only from this address');
     }
     const chime = d.chime ?? { mode: 'mechanical' };
     lines.push(
       chime.mode === 'mechanical'
-        ? '    chime: { mode: mechanical }  # or { mode: electronic, duration_s: N } if the doorbell holds the line N s'
-        : `    chime: { mode: electronic, duration_s: ${chime.duration_s} }  # the doorbell holds the line this long per press`,
+        ? '    chime: { mode: mechanical } # or { mode: electronic, duration_s: N } if the doorbell holds the line N s'
+        : `    chime: { mode: electronic, duration_s: ${chime.duration_s} } # the doorbell holds the line this long per press`,
     );
   }
   // A section with nothing set stays a comment: `mqtt:` alone would be null, which is not a valid section.
+  // Examples go above the keys: comments trailing a section would be read as part of it by YAML tools and
+  // move about when the file is edited.
   const section = (name: string, set: string[], examples: string[]) =>
     set.length > 0
-      ? [`${name}:`, ...set.map((l) => `  ${l}`), ...examples.map((l) => `  # ${l}`)]
+      ? [`${name}:`, ...examples.map((l) => `  # ${l}`), ...set.map((l) => `  ${l}`)]
       : [`# ${name}:`, ...examples.map((l) => `#   ${l}`)];
   const forward = options.forward ?? [];
   lines.push(
