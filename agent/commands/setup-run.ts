@@ -191,15 +191,20 @@ function checkKept(changes: readonly Change[], snapshot: unknown, how: string): 
   }
 }
 
-/** Down (no answer) then up again, or up with a smaller uptime: the reboot happened and it is back. */
+/**
+ * Back after the reboot: it was seen down (no answer) and answers again, or it answers with an uptime that
+ * began after the reboot was asked for (smaller than before, or smaller than the time since: uptimes are whole
+ * seconds, hence the + 1).
+ */
 async function waitForReboot(session: DeviceSession, uptimeBefore: number, timeoutS: number, where: string) {
-  const deadline = Date.now() + timeoutS * 1000;
+  const askedMs = Date.now();
   let sawDown = false;
-  while (Date.now() < deadline) {
-    await sleep(500);
+  while (Date.now() - askedMs < timeoutS * 1000) {
+    await sleep(200);
     try {
       const uptime = await session.uptime();
-      if (sawDown || uptime < uptimeBefore) return;
+      const sinceS = (Date.now() - askedMs) / 1000;
+      if (sawDown || uptime < uptimeBefore || uptime + 1 < sinceS) return;
     } catch (error) {
       if (!(error instanceof DeviceUnreachable)) throw error;
       sawDown = true;
