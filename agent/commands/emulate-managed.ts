@@ -13,6 +13,7 @@ export interface ManagedEmulateOptions {
   refuse: string[];
   state?: string;
   coiotPort?: number;
+  coiotPeriod?: number;
 }
 
 export const REFUSABLE = ['btn_type', 'coiot_peer', 'mqtt', 'name', 'input'] as const;
@@ -36,6 +37,7 @@ export function wantsManaged(
     ['--model', options.model],
     ['--state', options.state],
     ['--coiot-port', options.coiotPort],
+    ['--coiot-period', options.coiotPeriod],
     ['--refuse', options.refuse.length > 0 ? options.refuse : undefined],
   ].filter(([, v]) => v !== undefined);
   if (!options.factory) {
@@ -60,6 +62,8 @@ export function startManagedEmulator(
   const settings = factorySettings();
   if (options.password !== undefined)
     settings.login = { enabled: true, username: 'admin', password: options.password };
+  // Below the firmware's 15 s minimum only here: tests need not wait for a periodic report.
+  if (options.coiotPeriod !== undefined) settings.coiot.updatePeriodS = options.coiotPeriod;
   return startManagedUni({
     gen,
     mac,

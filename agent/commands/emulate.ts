@@ -126,6 +126,11 @@ export function emulateCommand(ctx: CommandContext): Command {
     )
     .option('--state <file>', '--factory: keep its settings in this file across emulator restarts')
     .option('--coiot-port <port>', '--factory: UDP port of its multicast publishes (default 5683)', parsePort)
+    .option(
+      '--coiot-period <s>',
+      '--factory: CoIoT re-send period (coiot.update_period, 15 s)',
+      parsePositive,
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  doorbell-agent emulate --coiot 127.0.0.1:5683 --press-every 10\n' +

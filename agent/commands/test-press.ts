@@ -130,7 +130,8 @@ export function testPressCommand(ctx: CommandContext): Command {
                 `${client ? `, MQTT ${redactUrl(agentBrokerUrl(config))}` : ', no broker'}) and deciding as the agent would`,
         );
         say(
-          `press the doorbell now (${device.name}, ${device.id} input ${device.input}; waiting up to ${options.timeout} s)`,
+          `press the doorbell now (${device.name === device.id ? '' : `${device.name}: `}${device.id} input ` +
+            `${device.input}; waiting up to ${options.timeout} s)`,
         );
         const deadline = startMs + options.timeout * 1000;
         for (;;) {
