@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import { type ManagedUni, startManagedUni } from '../../simulator/emulator/managed-uni.ts';
 import { factorySettings } from '../../simulator/emulator/persisted-settings.ts';
-import type { UniGen, WireSend } from '../../simulator/emulator/uni.ts';
+import type { EmulatedUni, UniGen, WireSend } from '../../simulator/emulator/uni.ts';
+import type { FirmwareKnobs } from '../../simulator/uni/knobs.ts';
 import { UsageError } from '../core/errors.ts';
 
 /** The options of `emulate` that make a Uni configured through its own API (`--factory` and its knobs). */
@@ -58,6 +59,7 @@ export function startManagedEmulator(
   mac: string,
   http: number | undefined,
   onSend: (send: WireSend) => void,
+  knobs: Partial<FirmwareKnobs> = {},
 ): Promise<ManagedUni> {
   const settings = factorySettings();
   if (options.password !== undefined)
@@ -67,6 +69,7 @@ export function startManagedEmulator(
   return startManagedUni({
     gen,
     mac,
+    knobs,
     settings,
     ...(options.state !== undefined && { stateFile: options.state }),
     identity: {
@@ -80,8 +83,26 @@ export function startManagedEmulator(
   });
 }
 
-/** What the managed Uni runs with, for its start line. */
-export function describeManaged(uni: ManagedUni): string {
+/** What `emulate` needs of either kind of emulated Uni. */
+export type RunningEmulator = Pick<ManagedUni, 'id' | 'gen' | 'input' | 'stop'> & {
+  httpPort?: number;
+  settings?: ManagedUni['settings'];
+};
+
+/** An emulated Uni of the plain kind, as `emulate` sees it. */
+export function plainEmulator(uni: EmulatedUni): RunningEmulator {
+  return {
+    id: uni.id,
+    gen: uni.gen,
+    input: uni.input,
+    stop: uni.stop,
+    ...(uni.http && { httpPort: uni.http.port }),
+  };
+}
+
+/** What the managed Uni runs with, for its start line ('' for a plain one). */
+export function describeManaged(uni: RunningEmulator): string {
+  if (!uni.settings) return '';
   const s = uni.settings.running;
   const where = s.coiot.peer === '' ? 'multicast' : s.coiot.peer;
   const inputs = uni.gen === 'gen1' ? s.btnTypes.join('/') : s.inputTypes.join('/');

@@ -3,12 +3,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CoiotPeer } from '../../simulator/emulator/coiot-node.ts';
-import {
-  type EmulatedUni,
-  startEmulatedUni,
-  type UniGen,
-  type WireSend,
-} from '../../simulator/emulator/uni.ts';
+import { startEmulatedUni, type UniGen, type WireSend } from '../../simulator/emulator/uni.ts';
 import {
   type ChimeSpec,
   doorbellClosures,
@@ -16,6 +11,13 @@ import {
   idealInput,
   parseChime,
 } from '../../simulator/emulator/visitor.ts';
+import {
+  applyKnob,
+  describeKnobs,
+  type FirmwareKnobs,
+  formatKnobs,
+  knobs as withDefaults,
+} from '../../simulator/uni/knobs.ts';
 import { socketError, UsageError } from '../core/errors.ts';
 import { decodeCoiot } from '../protocol/coiot-packet.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
@@ -24,6 +26,8 @@ import {
   describeManaged,
   MANAGED_HELP,
   type ManagedEmulateOptions,
+  plainEmulator,
+  type RunningEmulator,
   startManagedEmulator,
   wantsManaged,
 } from './emulate-managed.ts';
@@ -44,6 +48,7 @@ interface EmulateOptions extends ManagedEmulateOptions {
   hold: number;
   chime: ChimeSpec;
   pidFile?: string;
+  firmware: Partial<FirmwareKnobs>;
 }
 
 /** `shellyuni-<MAC>` / `shellyplusuni-<mac>` → the 12-hex MAC. */
@@ -131,10 +136,18 @@ export function emulateCommand(ctx: CommandContext): Command {
       '--factory: CoIoT re-send period (coiot.update_period, 15 s)',
       parsePositive,
     )
+    .option(
+      '--firmware <key=value>',
+      'what the firmware does where it is unconfirmed (repeat for several knobs; see below)',
+      parseKnob,
+      {} as Partial<FirmwareKnobs>,
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  doorbell-agent emulate --coiot 127.0.0.1:5683 --press-every 10\n' +
-        '  doorbell-agent emulate --gen plus --mqtt mqtt://127.0.0.1:1883\n\n' +
+      `\nFirmware knobs (--firmware key=value; the first value is the default):\n${describeKnobs()}\n` +
+        '\nExamples:\n  doorbell-agent emulate --coiot 127.0.0.1:5683 --press-every 10\n' +
+        '  doorbell-agent emulate --gen plus --mqtt mqtt://127.0.0.1:1883 --firmware gen2Mode=switch\n' +
+        '  doorbell-agent emulate --coiot 127.0.0.1:5683 --firmware unicastCode=2.05 --firmware reports=batched\n\n' +
         'Press with Enter, or with `kill -USR1 <pid>` using the pid the emulator prints at start (under npx, the pid\n' +
         "you see is npx's, and SIGUSR1 to it opens Node's inspector instead), or --pid-file.\n" +
         'Input events need btn_type momentary or detached; this Uni starts as detached (a real one ships as toggle:\n' +
@@ -153,24 +166,18 @@ export function emulateCommand(ctx: CommandContext): Command {
           ? usage(() => parseCoiotTarget(options.coiot ?? 'mcast'), '--coiot')
           : null;
       const onSend = (send: WireSend) => out(`${new Date().toISOString()} ${describeSend(send)}`);
-      const start = async (): Promise<
-        Pick<EmulatedUni, 'id' | 'input' | 'stop'> & { httpPort?: number; more: string }
-      > => {
-        if (managed) {
-          const m = await startManagedEmulator(options, options.gen, mac, options.http, onSend);
-          return { id: m.id, input: m.input, stop: m.stop, httpPort: m.httpPort, more: describeManaged(m) };
-        }
-        const e = await startEmulatedUni({
-          gen: options.gen,
-          mac,
-          coiot: peer === null ? null : { peer },
-          mqtt: options.mqtt ? { url: options.mqtt } : null,
-          http: options.http === undefined ? null : { port: options.http, host: '0.0.0.0' },
-          onSend,
-        });
-        return { id: e.id, input: e.input, stop: e.stop, ...(e.http && { httpPort: e.http.port }), more: '' };
-      };
-      const uni = await start().catch((error: unknown) => {
+      const uni: RunningEmulator = await (managed
+        ? startManagedEmulator(options, options.gen, mac, options.http, onSend, options.firmware)
+        : startEmulatedUni({
+            gen: options.gen,
+            mac,
+            knobs: options.firmware,
+            coiot: peer === null ? null : { peer },
+            mqtt: options.mqtt ? { url: options.mqtt } : null,
+            http: options.http === undefined ? null : { port: options.http, host: '0.0.0.0' },
+            onSend,
+          }).then(plainEmulator)
+      ).catch((error: unknown) => {
         const port = (error as { port?: unknown }).port;
         if (options.http !== undefined && (port === options.http || port === undefined))
           throw socketError(error, HTTP_SETTINGS, '0.0.0.0', options.http);
@@ -199,7 +206,8 @@ export function emulateCommand(ctx: CommandContext): Command {
           (peer ? `, CoIoT → ${peer === 'mcast' ? '224.0.1.187:5683' : `${peer.host}:${peer.port}`}` : '') +
           (options.mqtt ? `, MQTT ${options.mqtt}` : '') +
           (uni.httpPort === undefined ? '' : `, HTTP on port ${uni.httpPort}`) +
-          uni.more +
+          describeManaged(uni) +
+          `, firmware ${formatKnobs(withDefaults(options.firmware))}` +
           `; pid ${process.pid}. Ctrl-C stops.`,
       );
       out(pressHelp(process.pid, pidFile));
@@ -255,6 +263,14 @@ function parsePositive(value: string): number {
   const n = Number(value);
   if (!(n > 0)) throw new InvalidArgumentError('a positive number of seconds');
   return n;
+}
+
+function parseKnob(value: string, previous: Partial<FirmwareKnobs>): Partial<FirmwareKnobs> {
+  try {
+    return applyKnob(previous, value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function parseChimeArg(value: string): ChimeSpec {

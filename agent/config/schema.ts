@@ -104,6 +104,20 @@ const mqttSchema = z
         'Prefix of every topic the agent publishes (`<base_topic>/<device>/ring`, `<base_topic>/agent/status`).',
       ),
     tls: tlsSchema,
+    reconnect_min_s: z
+      .number()
+      .positive()
+      .max(3600)
+      .default(1)
+      .describe(
+        'First wait before reconnecting to an unreachable broker; it doubles (with ±25 % jitter) up to `reconnect_max_s`.',
+      ),
+    reconnect_max_s: z
+      .number()
+      .positive()
+      .max(3600)
+      .default(60)
+      .describe('Longest wait between two attempts to reach the broker.'),
   })
   .prefault({})
   .describe('Where rings, availability and discovery are published.');
@@ -307,7 +321,17 @@ const detectorSchema = z
       .number()
       .min(0)
       .default(1.5)
-      .describe('How far from `duration_s` a trailing edge may be and still confirm an electronic hold.'),
+      .describe(
+        'How far from `duration_s` a trailing edge may be and still confirm an electronic hold; also how long past `duration_s` a press whose fall was never heard stays open.',
+      ),
+    chatter_merge_s: z
+      .number()
+      .min(0)
+      .max(60)
+      .default(1)
+      .describe(
+        'While the input chatters (`health.chatter_min_edges` rising edges within `health.chatter_window_s`), a rise within this time of the last fall or counter step is the same press: a burst rings once.',
+      ),
   })
   .prefault({})
   .describe('Press detection tuning; the defaults suit real devices.');
@@ -358,7 +382,7 @@ const healthSchema = z
       .min(2)
       .default(10)
       .describe(
-        'Rising edges inside `chatter_window_s`, at least half without an event-counter step, that raise `chatter`.',
+        'Rising edges inside `chatter_window_s` that raise `chatter` (counted or not by the Shelly); it clears below half. While the input chatters, a burst rings at most once (`detector.chatter_merge_s`).',
       ),
     wiring_min_presses: z
       .number()
@@ -458,6 +482,14 @@ const electronicChime = z.strictObject({
     .min(1)
     .max(60)
     .describe('Electronic only, required: how long the doorbell holds the contact per press, 1–60 s.'),
+  bounce_s: z
+    .number()
+    .min(0)
+    .max(10)
+    .default(0.3)
+    .describe(
+      'Electronic only: a rise within this time after the heard fall is contact bounce of the same press; a later one is a new press.',
+    ),
 });
 
 const chimeSchema = z
@@ -575,6 +607,13 @@ export const configSchema = z
     devices: devicesSchema,
   })
   .superRefine((config, ctx) => {
+    if (config.mqtt.reconnect_max_s < config.mqtt.reconnect_min_s) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqtt', 'reconnect_max_s'],
+        message: 'must not be below mqtt.reconnect_min_s',
+      });
+    }
     if (config.mqtt.password !== null && config.mqtt.password_file !== null) {
       ctx.addIssue({
         code: 'custom',

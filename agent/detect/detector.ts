@@ -11,6 +11,7 @@ import {
   type StepResult,
   stepChannel,
   type Tuning,
+  upgradeChannelState,
 } from './channel.ts';
 import type { ChimeSettings } from './chime.ts';
 import type { Evidence } from './evidence.ts';
@@ -31,6 +32,8 @@ export interface ChannelStore {
 export interface DetectorOutput {
   rings: RingEvent[];
   notes: Array<ChannelNote & { device: string; input: number }>;
+  /** Rising edges the evidence's input saw or implied (heard re-triggers included, copies not): for `chatter`. */
+  edges?: number;
 }
 
 export type IngestOutcome = DetectorOutput & { known: boolean };
@@ -103,7 +106,10 @@ export class Detector {
   private stateOf(key: string, config: ChannelConfig): ChannelState {
     let state = this.states.get(key);
     if (!state) {
-      state = this.store.loadChannel(key) ?? newChannelState(config.device, config.input);
+      const stored = this.store.loadChannel(key);
+      state = stored
+        ? upgradeChannelState(stored, config.device, config.input)
+        : newChannelState(config.device, config.input);
       this.states.set(key, state);
       if (state.credits.length > 0) this.pending.add(key);
     }
@@ -119,10 +125,12 @@ export class Detector {
     if (state.credits.length > 0) this.pending.add(key);
     else this.pending.delete(key);
     if (result.changed) this.store.saveChannel(key, state);
-    return {
+    const output: DetectorOutput = {
       rings: result.rings.map((ring) => toRingEvent(config, ring)),
       notes: result.notes.map((note) => ({ ...note, device: config.device, input: config.input })),
     };
+    if (result.edges > 0) output.edges = result.edges;
+    return output;
   }
 }
 

@@ -9,7 +9,12 @@ export function channelsFrom(config: Config): ChannelConfig[] {
     input: device.input,
     chime:
       device.chime.mode === 'electronic'
-        ? { mode: 'electronic', durationS: device.chime.duration_s, settleS: 0 }
+        ? {
+            mode: 'electronic',
+            durationS: device.chime.duration_s,
+            settleS: 0,
+            bounceS: device.chime.bounce_s,
+          }
         : { mode: 'mechanical', durationS: null, settleS: device.chime.settle_s },
   }));
 }
@@ -20,5 +25,8 @@ export function tuningFrom(config: Config): Tuning {
     reorderWindowMs: config.detector.reorder_window_s * 1000,
     claimWindowMs: config.detector.claim_window_s * 1000,
     electronicToleranceMs: config.detector.electronic_tolerance_s * 1000,
+    chatterMergeMs: config.detector.chatter_merge_s * 1000,
+    chatterMinEdges: config.health.chatter_min_edges,
+    chatterWindowMs: config.health.chatter_window_s * 1000,
   };
 }

@@ -202,6 +202,7 @@ export class HealthMonitor {
       if (channel) {
         touched.add(channel.shelly);
         this.applyEvidence(channel, evidence, nowMs);
+        if (output.edges !== undefined) channel.chatter.rise(nowMs, output.edges);
       }
     }
     for (const ring of output.rings) {
@@ -257,7 +258,6 @@ export class HealthMonitor {
 
   private applyEvidence(channel: HealthChannel, evidence: Evidence, nowMs: number): void {
     if (evidence.level !== undefined) {
-      if (channel.level === false && evidence.level) channel.chatter.rise(nowMs);
       channel.level = evidence.level;
       channel.stuck.level(evidence.level, nowMs);
     }
@@ -266,17 +266,11 @@ export class HealthMonitor {
       const value = evidence.counter.value;
       if (channel.counter !== null) {
         const step = uint16Ahead(channel.counter, value);
-        if (step >= 1 && step <= MAX_COUNTER_STEP) {
-          channel.chatter.counterSteps(step, nowMs);
-          channel.wiring.counterSteps();
-        }
+        if (step >= 1 && step <= MAX_COUNTER_STEP) channel.wiring.counterSteps();
       }
       channel.counter = value;
     }
-    if (evidence.completed !== undefined) {
-      channel.chatter.counterSteps(evidence.completed.presses, nowMs);
-      channel.wiring.counterSteps();
-    }
+    if (evidence.completed !== undefined) channel.wiring.counterSteps();
   }
 
   private evaluate(nowMs: number, shelly: ShellyState): HealthEvent[] {

@@ -32,7 +32,7 @@ export interface HealthParams {
   /** Input high this much longer than the chime's own hold raises `input_stuck`. */
   stuckAfterS: number;
   chatterWindowS: number;
-  /** Rising edges inside the window (not matched by event counters) that raise `chatter`. */
+  /** Rising edges inside the window that raise `chatter` (whether or not the Shelly counted them). */
   chatterMinEdges: number;
   /** Consecutive presses showing a known wiring mistake before `wiring` is raised. */
   wiringMinPresses: number;

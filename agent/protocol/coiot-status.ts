@@ -70,6 +70,7 @@ export function decodeStatus(msg: CoiotMessage, map: SensorMap): DecodedStatus {
     const e: Evidence = { device: msg.deviceId, input, via: 'coiot' };
     if (seen.level !== undefined) e.level = seen.level;
     if (seen.count !== undefined) e.counter = { value: seen.count, event: seen.event ?? '' };
+    if (msg.serial !== undefined) e.serial = msg.serial;
     evidence.push(e);
   }
   return { evidence, notice };

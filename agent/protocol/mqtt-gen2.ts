@@ -40,8 +40,9 @@ export function decodeGen2Mqtt(topic: string, payload: Buffer | string): MqttDec
 
   switch (frame.method) {
     case 'NotifyStatus':
+      return { evidence: statusEvidence(device, frame.params, 'edge'), notices: [] };
     case 'NotifyFullStatus':
-      return { evidence: statusEvidence(device, frame.params), notices: [] };
+      return { evidence: statusEvidence(device, frame.params, 'snapshot'), notices: [] };
     case 'NotifyEvent':
       return { evidence: eventEvidence(device, frame.params, topic), notices: [] };
     default:
@@ -61,12 +62,29 @@ export function decodeMqtt(topic: string, payload: Buffer | string): MqttDecoded
   return decodeGen2Mqtt(topic, payload);
 }
 
-function statusEvidence(device: string, params: Record<string, unknown>): Evidence[] {
+/**
+ * `NotifyStatus` is sent on change: an input `state` in it is an edge (the first `state:true` ever heard rings).
+ * `NotifyFullStatus` is a snapshot: it may end a press, never start one. Both carry the device time `ts` that
+ * orders them and, with the component and state, identifies a QoS 1 re-delivery.
+ */
+function statusEvidence(
+  device: string,
+  params: Record<string, unknown>,
+  kind: 'edge' | 'snapshot',
+): Evidence[] {
+  const ts = deviceTs(params.ts);
   const out: Evidence[] = [];
   for (const [key, value] of Object.entries(params)) {
     const input = inputOf(key);
     if (input === undefined || !isRecord(value) || typeof value.state !== 'boolean') continue;
-    out.push({ device, input, via: 'mqtt', level: value.state });
+    const e: Evidence = { device, input, via: 'mqtt', level: value.state };
+    if (kind === 'edge') e.edge = true;
+    else e.snapshot = true;
+    if (ts !== undefined) {
+      e.ts = ts;
+      if (kind === 'edge') e.key = `${key}|state:${value.state}|${ts}`;
+    }
+    out.push(e);
   }
   return out.sort((a, b) => a.input - b.input);
 }
@@ -80,17 +98,24 @@ function eventEvidence(device: string, params: Record<string, unknown>, topic: s
     if (!isRecord(e) || typeof e.component !== 'string' || typeof e.event !== 'string') continue;
     const input = inputOf(e.component);
     if (input === undefined) continue;
+    const ts = deviceTs(e.ts) ?? deviceTs(params.ts);
+    const key = ts === undefined ? undefined : `${e.component}|${e.event}|${ts}`;
     if (e.event === 'btn_down' || e.event === 'btn_up') {
-      out.push({ device, input, via: 'mqtt', level: e.event === 'btn_down', edge: true });
+      const edge: Evidence = { device, input, via: 'mqtt', level: e.event === 'btn_down', edge: true };
+      if (ts !== undefined && key !== undefined) Object.assign(edge, { ts, key });
+      out.push(edge);
       continue;
     }
     const presses = PRESSES[e.event];
-    const ts = typeof e.ts === 'number' ? e.ts : params.ts;
     // Without a timestamp a repeated copy could not be told from a new press, so it cannot be counted.
-    if (presses === undefined || typeof ts !== 'number' || !Number.isFinite(ts)) continue;
-    out.push({ device, input, via: 'mqtt', completed: { presses, key: `${e.component}|${e.event}|${ts}` } });
+    if (presses === undefined || ts === undefined || key === undefined) continue;
+    out.push({ device, input, via: 'mqtt', completed: { presses, key }, ts });
   }
   return out;
+}
+
+function deviceTs(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 function inputOf(component: string): number | undefined {

@@ -5,8 +5,9 @@ import type { Logger } from '../core/logger.ts';
 import type { DetectorOutput } from '../detect/detector.ts';
 import type { MqttPublisher } from '../outputs/mqtt-publisher.ts';
 import type { AddressPins } from '../security/address-pins.ts';
+import { AnnouncedTopics } from '../store/announced-topics.ts';
 import { SqliteStore } from '../store/channel-store.ts';
-import type { Outbox } from '../store/outbox.ts';
+import type { Outbox, OutboxEvent } from '../store/outbox.ts';
 import { PinTable } from '../store/pin-table.ts';
 import { BrokerLink } from './broker-link.ts';
 import { loadCoiotDescription } from './cit-d-loader.ts';
@@ -36,6 +37,11 @@ export interface AgentOptions {
   onInput?: (input: AgentInput) => void;
   /** HTTP port of the devices' `/shelly` for address verification (tests); default 80. */
   verifyPort?: number;
+  /**
+   * A stop requested while starting (SIGTERM during a broker outage): the start gives up, stops what it started,
+   * keeps the outbox, logs `stopped` and rejects with `signal.reason`.
+   */
+  signal?: AbortSignal;
 }
 
 /** One input as the agent received it (`docs/trace-format.md` `coiot`/`mqtt` lines); `t` in ms. */
@@ -71,7 +77,6 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const store = new SqliteStore(config.store.path);
   throttleWriteErrors(store, log, now);
   const pins = persistedPins(config, store);
-  const devices = new Map(config.devices.map((d) => [channelKey(d.id, d.input), d]));
 
   const health = new LiveHealth({
     config,
@@ -81,16 +86,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     database: store.database,
     onProblem: (problem) => delivery.queueProblem(problem),
   });
-  const link = new BrokerLink(config, log, options.version, (device) => health.components(device));
+  const link = new BrokerLink(
+    config,
+    log,
+    options.version,
+    (device) => health.components(device),
+    new AnnouncedTopics(store.database),
+  );
   const delivery = new Delivery(store, log, {
     maxEntries: config.outbox.max_entries,
     afterStep: () => health.flush(),
-    send: async (event) => {
-      if (event.type !== 'ring') return link.publisher.publishProblem(event);
-      await link.publisher.publishRing(event, devices.get(channelKey(event.device, event.input)));
-      options.onRing?.(event);
-      health.ringPublished(event);
-    },
+    send: publishThrough(link, config, health, options.onRing),
   });
   let stopped = false;
   const forwarder = new CoiotForwarder(config.coiot.forward, log, now);
@@ -130,18 +136,22 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     step(() => graph.pipeline.mqttMessage(topic, payload, retain, now()));
   });
   const components = new Components(log);
+  const { teardown, stopNow } = stopper(log, components, store, delivery, graph, () => {
+    stopped = true;
+    waker.stop();
+  });
+  let stopping: Promise<void> | undefined;
+  const { signal } = options;
   try {
-    await components.start([forwarder, coiot, health]);
+    await components.start([forwarder, coiot, health], signal);
     waker.schedule();
-    await components.start([link]);
+    await components.start([link], signal);
     health.attach(link.publisher);
     delivery.open();
-    await components.start([shellyMqtt]);
+    await components.start([shellyMqtt], signal);
   } catch (error) {
-    waker.stop();
-    delivery.close();
-    await components.stop();
-    store.close();
+    if (signal?.aborted) await stopNow({ during: 'start' });
+    else await teardown();
     throw error;
   }
 
@@ -155,15 +165,56 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     pins,
     health,
     metricsPort: health.port,
-    stop: async () => {
-      stopped = true;
-      waker.stop();
-      delivery.close();
-      await components.stop();
-      store.close();
-      log.info('stopped', { ...graph.pipeline.stats, bad_input: graph.pipeline.badInput.total });
+    // Once: a second call waits for the first.
+    stop: () => {
+      stopping ??= stopNow();
+      return stopping;
     },
   };
+}
+
+/** Sends an outbox event over the broker link; a ring also counts in the metrics once acknowledged. */
+function publishThrough(
+  link: BrokerLink,
+  config: Config,
+  health: LiveHealth,
+  onRing: AgentOptions['onRing'],
+): (event: OutboxEvent) => Promise<void> {
+  const devices = new Map(config.devices.map((d) => [channelKey(d.id, d.input), d]));
+  return async (event) => {
+    if (event.type !== 'ring') return link.publisher.publishProblem(event);
+    await link.publisher.publishRing(event, devices.get(channelKey(event.device, event.input)));
+    onRing?.(event);
+    health.ringPublished(event);
+  };
+}
+
+/**
+ * How the agent stops: no new steps (`quiesce`), the outbox closed, the components in reverse, the store last.
+ * `stopNow` also logs `stopped`, counting the outbox before the store closes: what waits there goes out after the
+ * next start.
+ */
+function stopper(
+  log: Logger,
+  components: Components,
+  store: SqliteStore,
+  delivery: Delivery,
+  graph: DecisionGraph,
+  quiesce: () => void,
+) {
+  const teardown = async () => {
+    quiesce();
+    delivery.close();
+    await components.stop();
+    store.close();
+  };
+  const stopNow = async (fields: Record<string, unknown> = {}) => {
+    const outbox = delivery.outbox.size;
+    await teardown();
+    const { stats, badInput } = graph.pipeline;
+    log.info('stopped', { ...stats, bad_input: badInput.total, outbox, ...fields });
+  };
+  return { teardown, stopNow };
 }
 
 /** What the live agent does with the decision graph's problems, new addresses and newly heard devices. */

@@ -8,12 +8,13 @@ import {
   startEmbeddedBroker,
 } from '../outputs/embedded-broker.ts';
 import type { DiscoveryComponent } from '../outputs/ha-discovery.ts';
-import { MqttPublisher } from '../outputs/mqtt-publisher.ts';
+import { type AnnouncedDiscovery, MqttPublisher } from '../outputs/mqtt-publisher.ts';
 import type { Component } from './component.ts';
 
 /**
  * MQTT out: the broker connection (the user's broker, or the embedded one when `mqtt.url` is null), with the
- * agent's birth and last will and Home Assistant discovery. `start` resolves once connected (retrying meanwhile).
+ * agent's birth and last will and Home Assistant discovery. `start` resolves once connected (retrying with backoff
+ * meanwhile) and gives up when its signal aborts (a stop requested during a broker outage).
  */
 export class BrokerLink implements Component {
   readonly name = 'mqtt';
@@ -27,6 +28,8 @@ export class BrokerLink implements Component {
     private readonly extraComponents: (
       device: Config['devices'][number],
     ) => Record<string, DiscoveryComponent>,
+    /** The discovery topics announced by earlier runs (in the agent's store). */
+    private readonly announced?: AnnouncedDiscovery,
   ) {}
 
   get publisher(): MqttPublisher {
@@ -38,7 +41,7 @@ export class BrokerLink implements Component {
     return this.broker?.url ?? (this.config.mqtt.url as string);
   }
 
-  async start(): Promise<void> {
+  async start(signal?: AbortSignal): Promise<void> {
     const { config } = this;
     let mqttOptions = config.mqtt;
     if (config.mqtt.url === null) {
@@ -64,11 +67,13 @@ export class BrokerLink implements Component {
       devices: config.devices,
       version: this.version,
       onError: (error, context) => this.log.error('MQTT', { context, error: String(error) }),
+      logger: this.log,
       extraComponents: this.extraComponents,
+      ...(this.announced && { announced: this.announced }),
     });
     this.mqtt = publisher;
     try {
-      await publisher.start();
+      await publisher.start(signal);
     } catch (error) {
       await this.broker?.close();
       throw error;

@@ -52,7 +52,11 @@ export class LiveHealth implements Component {
       }
     });
     this.metrics = opts.config.metrics.enabled
-      ? new AgentMetrics(opts.version, { health: () => this.records(), now: opts.now })
+      ? new AgentMetrics(
+          opts.version,
+          { health: () => this.records(), now: opts.now },
+          { devices: opts.config.devices, reorderWindowS: opts.config.detector.reorder_window_s },
+        )
       : null;
   }
 

@@ -40,10 +40,114 @@ export interface CoiotNode {
   close(): Promise<void>;
 }
 
+/** The CoIoT status stream of a device, without a socket: what it publishes, and when. */
+export interface CoiotStream {
+  readonly serial: number;
+  readonly messageId: number;
+  /** The device's answer to a GET of `cit/s` or `cit/d` (null for any other path). */
+  reply(path: string, request: { messageId: number; token: Buffer; confirmable: boolean }): Buffer | null;
+  stop(): void;
+}
+
+export interface CoiotStreamOptions {
+  device: Gen1Uni;
+  /** Where publishes go (`host:port`), and whether that is a unicast `coiot_peer` (knob `unicastCode`). */
+  to: string;
+  unicast: boolean;
+  firstMessageId?: number;
+  /** Each publish, in order (already through any fault injection the caller wants). */
+  send: (send: CoiotSend) => void;
+}
+
 /**
- * The CoIoT side of an emulated SHUNI-1 on a real UDP socket: a 0.30 publish on every new report (serial +1,
- * never 0), the same report again every `coiot.update_period` (same serial), message id +1 per datagram, and
- * replies to GET `/cit/s` and `/cit/d` (2.05, the request's message id).
+ * The CoIoT behaviour of an emulated SHUNI-1: a publish on every new report (serial +1, never 0), the same
+ * report again every `coiot.update_period` (same serial), message id +1 per datagram. Unicast publishes use the
+ * `unicastCode` knob; option 3412 is 15 s or the update period (`validity` knob). Needs no socket, so a device
+ * can run on a virtual clock.
+ */
+export function coiotStream(options: CoiotStreamOptions): CoiotStream {
+  const { device } = options;
+  let messageId = (options.firstMessageId ?? 1) & 0xffff;
+  let serial = 0;
+  let lastPayload: Array<[number, number, number | string]> = device.values();
+  let cancelPeriodic: (() => void) | undefined;
+  const validityS = () => (device.knobs.validity === 'fixed' ? 15 : device.coiotPeriodS);
+  const code = options.unicast ? device.knobs.unicastCode : '0.30';
+
+  const nextSerial = () => {
+    serial = (serial % 0xffff) + 1;
+    return serial;
+  };
+  const publish = (kind: 'publish' | 'periodic') => {
+    if (kind === 'publish') {
+      nextSerial();
+      lastPayload = device.values();
+    }
+    const bytes = encodeStatus({
+      deviceType: 'SHUNI-1',
+      mac: device.mac,
+      messageId,
+      serial,
+      validityS: validityS(),
+      values: lastPayload,
+      code,
+    });
+    messageId = (messageId + 1) & 0xffff;
+    options.send({ bytes, kind, to: options.to, serial });
+  };
+  const schedulePeriodic = () => {
+    cancelPeriodic?.();
+    cancelPeriodic = device.scheduler.after(device.coiotPeriodS * 1000, () => {
+      if (device.up) publish('periodic');
+      schedulePeriodic();
+    });
+  };
+  const unsubscribe = device.on((change) => {
+    if (change.kind === 'input') publish('publish');
+    else if (change.kind === 'down') cancelPeriodic?.();
+    else if (change.kind === 'boot') {
+      serial = 0;
+      publish('publish');
+      schedulePeriodic();
+    }
+  });
+  // A device that has just booted says so at once, then every update period.
+  publish('publish');
+  schedulePeriodic();
+  return {
+    get serial() {
+      return serial;
+    },
+    get messageId() {
+      return messageId;
+    },
+    reply: (path, request) => {
+      if (path !== 'cit/s' && path !== 'cit/d') return null;
+      return encodeReply({
+        deviceType: 'SHUNI-1',
+        mac: device.mac,
+        messageId: request.messageId,
+        token: request.token,
+        ack: request.confirmable,
+        ...(path === 'cit/s'
+          ? {
+              payload: JSON.stringify({ G: device.values() }),
+              serial: Math.max(serial, 1),
+              validityS: validityS(),
+            }
+          : { payload: SHUNI_CIT_D }),
+      });
+    },
+    stop: () => {
+      cancelPeriodic?.();
+      unsubscribe();
+    },
+  };
+}
+
+/**
+ * The CoIoT side of an emulated SHUNI-1 on a real UDP socket: `coiotStream`'s publishes to the peer (multicast
+ * or unicast), and replies to GET `/cit/s` and `/cit/d` (2.05, the request's message id).
  */
 export async function startCoiotNode(options: CoiotNodeOptions): Promise<CoiotNode> {
   const { device } = options;
@@ -66,10 +170,6 @@ export async function startCoiotNode(options: CoiotNodeOptions): Promise<CoiotNo
     if (options.multicastInterface) socket.setMulticastInterface(options.multicastInterface);
   }
   device.coiotPeer = options.peer === 'mcast' ? '' : `${target.host}:${target.port}`;
-  let messageId = (options.firstMessageId ?? 1) & 0xffff;
-  let serial = 0;
-  let lastPayload: Array<[number, number, number | string]> = device.values();
-  let cancelPeriodic: (() => void) | undefined;
   let closed = false;
 
   const transmit = (send: CoiotSend, host: string, port: number) => {
@@ -78,42 +178,12 @@ export async function startCoiotNode(options: CoiotNodeOptions): Promise<CoiotNo
     socket.send(send.bytes, port, host);
   };
   const publishOut = (options.through ?? direct)((send) => transmit(send, target.host, target.port));
-  const nextSerial = () => {
-    serial = (serial % 0xffff) + 1;
-    return serial;
-  };
-  const publish = (kind: 'publish' | 'periodic') => {
-    if (kind === 'publish') {
-      nextSerial();
-      lastPayload = device.values();
-    }
-    const bytes = encodeStatus({
-      deviceType: 'SHUNI-1',
-      mac: device.mac,
-      messageId,
-      serial,
-      validityS: device.coiotPeriodS,
-      values: lastPayload,
-    });
-    messageId = (messageId + 1) & 0xffff;
-    publishOut({ bytes, kind, to: `${target.host}:${target.port}`, serial });
-  };
-  const schedulePeriodic = () => {
-    cancelPeriodic?.();
-    cancelPeriodic = device.scheduler.after(device.coiotPeriodS * 1000, () => {
-      if (device.up) publish('periodic');
-      schedulePeriodic();
-    });
-  };
-
-  const unsubscribe = device.on((change) => {
-    if (change.kind === 'input') publish('publish');
-    else if (change.kind === 'down') cancelPeriodic?.();
-    else if (change.kind === 'boot') {
-      serial = 0;
-      publish('publish');
-      schedulePeriodic();
-    }
+  const stream = coiotStream({
+    device,
+    to: `${target.host}:${target.port}`,
+    unicast: options.peer !== 'mcast',
+    ...(options.firstMessageId !== undefined && { firstMessageId: options.firstMessageId }),
+    send: publishOut,
   });
 
   socket.on('message', (bytes, remote) => {
@@ -128,21 +198,8 @@ export async function startCoiotNode(options: CoiotNodeOptions): Promise<CoiotNo
       .filter((o) => o.name === 'Uri-Path')
       .map((o) => o.value.toString())
       .join('/');
-    if (path !== 'cit/s' && path !== 'cit/d') return;
-    const bytesOut = encodeReply({
-      deviceType: 'SHUNI-1',
-      mac: device.mac,
-      messageId: request.messageId,
-      token: request.token,
-      ack: request.confirmable,
-      ...(path === 'cit/s'
-        ? {
-            payload: JSON.stringify({ G: device.values() }),
-            serial: Math.max(serial, 1),
-            validityS: device.coiotPeriodS,
-          }
-        : { payload: SHUNI_CIT_D }),
-    });
+    const bytesOut = stream.reply(path, request);
+    if (bytesOut === null) return;
     transmit(
       { bytes: bytesOut, kind: 'reply', to: `${remote.address}:${remote.port}` },
       remote.address,
@@ -150,22 +207,17 @@ export async function startCoiotNode(options: CoiotNodeOptions): Promise<CoiotNo
     );
   });
 
-  // A device that has just booted says so at once, then every update period.
-  publish('publish');
-  schedulePeriodic();
-
   return {
     port: socket.address().port,
     get serial() {
-      return serial;
+      return stream.serial;
     },
     get messageId() {
-      return messageId;
+      return stream.messageId;
     },
     close: async () => {
       closed = true;
-      cancelPeriodic?.();
-      unsubscribe();
+      stream.stop();
       await new Promise<void>((resolve) => socket.close(() => resolve()));
     },
   };

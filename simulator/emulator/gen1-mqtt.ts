@@ -19,32 +19,27 @@ export interface Gen1MqttNode {
   close(): Promise<void>;
 }
 
+/** What a SHUNI-1 publishes over MQTT, without a connection: the caller says when it is connected. */
+export interface Gen1MqttStream {
+  /** The connection is up (first time or again after a boot): `online`, announce, the state, then periodic. */
+  connected(): void;
+  /** A message on `shellies/command` or `shellies/<id>/command`. */
+  command(payload: string): void;
+  stop(): void;
+}
+
 /**
- * Gen1 MQTT of an emulated SHUNI-1 (reference §4.1–4.2): last will `shellies/<id>/online` = `false`; on connect
- * `online` = `true`, `shellies/announce` and `shellies/<id>/announce`, then the state; `input/<i>` on every level
- * change; `longpush/<i>` and `input_event/<i>` `{"event","event_cnt"}` on every event; the state (no input
- * events, FW ≥ 1.10) every `mqtt_update_period`; `announce`/`update` commands answered.
+ * Gen1 MQTT of an emulated SHUNI-1 (reference §4.1–4.2): `online` = `true`, `shellies/announce` and
+ * `shellies/<id>/announce` on connect, then the state; `input/<i>` on every level change; `longpush/<i>` and
+ * `input_event/<i>` `{"event","event_cnt"}` on every event; the state (no input events, FW ≥ 1.10) every
+ * `mqtt_update_period`; `announce`/`update` commands answered. Every publish is retained when the `mqttRetain`
+ * knob (`mqtt_retain`) is on.
  */
-export function startGen1Mqtt(options: Gen1MqttOptions): Gen1MqttNode {
-  const { device } = options;
+export function gen1MqttStream(device: Gen1Uni, publish: (send: MqttSend) => void): Gen1MqttStream {
   const base = `shellies/${device.id}`;
-  // `/settings` shows host:port, never credentials.
-  device.mqttServer = new URL(options.url).host;
-  let client: MqttClient;
   let cancelPeriodic: (() => void) | undefined;
-  let closed = false;
-  let resolveReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    resolveReady = resolve;
-  });
-
-  const out = (options.through ?? direct)((send: MqttSend) => {
-    if (closed || !client.connected) return;
-    options.onSend?.(send);
-    client.publish(send.topic, send.payload, { qos: send.qos, retain: send.retain }, () => {});
-  });
-  const pub = (topic: string, payload: string) => out({ topic, payload, retain: false, qos: 0 });
-
+  const pub = (topic: string, payload: string) =>
+    publish({ topic, payload, retain: device.knobs.mqttRetain, qos: 0 });
   const announceJson = () =>
     JSON.stringify({
       id: device.id,
@@ -72,48 +67,83 @@ export function startGen1Mqtt(options: Gen1MqttOptions): Gen1MqttNode {
       schedulePeriodic();
     });
   };
-
-  const open = () => {
-    client = connectDevice(options.url, {
-      clientId: device.id,
-      clean: true,
-      keepalive: 60,
-      will: { topic: `${base}/online`, payload: Buffer.from('false'), retain: false, qos: 0 },
-    });
-    client.on('error', () => {});
-    client.on('connect', () => {
-      client.subscribe(['shellies/command', `${base}/command`], { qos: 0 }, () => {});
-      pub(`${base}/online`, 'true');
-      announce();
-      state();
-      schedulePeriodic();
-      resolveReady();
-    });
-    client.on('message', (_topic, payload) => {
-      const command = payload.toString().trim();
-      if (command === 'announce') {
-        announce();
-        pub(`${base}/info`, JSON.stringify(statusBody(device.snapshot())));
-      } else if (command === 'update') state();
-    });
-  };
-
   const unsubscribe = device.on((change) => {
     if (change.kind === 'down') {
       cancelPeriodic?.();
-      void cutPower(client);
       return;
     }
-    if (change.kind === 'boot') {
-      if (!closed) open();
-      return;
-    }
+    if (change.kind !== 'input') return;
     const { input, state: now, previous } = change;
     if (now.level !== previous.level) pub(`${base}/input/${input}`, String(now.level));
     if (now.count !== previous.count && now.event !== '') {
       pub(`${base}/longpush/${input}`, now.event === 'L' ? '1' : '0');
       pub(`${base}/input_event/${input}`, JSON.stringify({ event: now.event, event_cnt: now.count }));
     }
+  });
+  return {
+    connected: () => {
+      pub(`${base}/online`, 'true');
+      announce();
+      state();
+      schedulePeriodic();
+    },
+    command: (payload) => {
+      const command = payload.trim();
+      if (command === 'announce') {
+        announce();
+        pub(`${base}/info`, JSON.stringify(statusBody(device.snapshot())));
+      } else if (command === 'update') state();
+    },
+    stop: () => {
+      cancelPeriodic?.();
+      unsubscribe();
+    },
+  };
+}
+
+/** `gen1MqttStream` on a real MQTT connection, with the device's last will `shellies/<id>/online` = `false`. */
+export function startGen1Mqtt(options: Gen1MqttOptions): Gen1MqttNode {
+  const { device } = options;
+  const base = `shellies/${device.id}`;
+  // `/settings` shows host:port, never credentials.
+  device.mqttServer = new URL(options.url).host;
+  let client: MqttClient;
+  let closed = false;
+  let resolveReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    resolveReady = resolve;
+  });
+  const out = (options.through ?? direct)((send: MqttSend) => {
+    if (closed || !client.connected) return;
+    options.onSend?.(send);
+    client.publish(send.topic, send.payload, { qos: send.qos, retain: send.retain }, () => {});
+  });
+  const stream = gen1MqttStream(device, out);
+
+  const open = () => {
+    client = connectDevice(options.url, {
+      clientId: device.id,
+      clean: true,
+      keepalive: 60,
+      will: {
+        topic: `${base}/online`,
+        payload: Buffer.from('false'),
+        retain: device.knobs.mqttRetain,
+        qos: 0,
+      },
+    });
+    client.on('error', () => {});
+    client.on('connect', () => {
+      client.subscribe(['shellies/command', `${base}/command`], { qos: 0 }, () => {});
+      stream.connected();
+      resolveReady();
+    });
+    client.on('message', (_topic, payload) => stream.command(payload.toString()));
+  };
+
+  const unsubscribe = device.on((change) => {
+    if (change.kind === 'down') void cutPower(client);
+    else if (change.kind === 'boot' && !closed) open();
   });
 
   open();
@@ -124,7 +154,7 @@ export function startGen1Mqtt(options: Gen1MqttOptions): Gen1MqttNode {
     ready,
     close: async () => {
       closed = true;
-      cancelPeriodic?.();
+      stream.stop();
       unsubscribe();
       // A clean stop still looks like a Shelly going away: the broker publishes the will.
       await cutPower(client);

@@ -1,4 +1,5 @@
 import type { LevelChange } from '../uni/input-model.ts';
+import { type FirmwareKnobs, knobs as withDefaults } from '../uni/knobs.ts';
 import { shuniValues } from './coiot-encode.ts';
 import { InputChannel, type InputState } from './input-channel.ts';
 import { realScheduler, type Scheduler } from './scheduler.ts';
@@ -12,9 +13,12 @@ export interface Gen1UniOptions {
   scheduler?: Scheduler;
   /** Per input; the factory default is `toggle` (no events). Default here: `detached`, as a doorbell Uni is set up. */
   btnTypes?: [BtnType, BtnType];
+  /** What the firmware does where nobody has confirmed it (defaults: `DEFAULT_KNOBS`). */
+  knobs?: Partial<FirmwareKnobs>;
+  /** Default: the `longpushMs` knob. */
   longpushS?: number;
   eventLifetimeS?: number;
-  /** CoIoT periodic re-send (`coiot.update_period`, 15 s). */
+  /** CoIoT periodic re-send (`coiot.update_period`). Default: the `coiotPeriodS` knob (15 s). */
   coiotPeriodS?: number;
   /** MQTT periodic state (`mqtt_update_period`, 30 s). */
   mqttPeriodS?: number;
@@ -22,6 +26,14 @@ export interface Gen1UniOptions {
   bootS?: number;
   ip?: string;
   adcVolts?: number;
+}
+
+/** One `event_cnt` step of an input: which boot, the count it reached, and the rise (ms) of the pulse that made it. */
+export interface StepRecord {
+  input: number;
+  boot: number;
+  count: number;
+  riseMs: number;
 }
 
 export type Gen1Change =
@@ -43,6 +55,11 @@ export class Gen1Uni {
   readonly coiotPeriodS: number;
   readonly mqttPeriodS: number;
   readonly bootS: number;
+  readonly knobs: FirmwareKnobs;
+  /** Power cycles so far (0 = the first boot). */
+  boot = 0;
+  /** Every counter step the firmware made (for test oracles), oldest first, the last 10,000. */
+  readonly steps: StepRecord[] = [];
   ip: string;
   adcVolts: number;
   cfgChanged = 0;
@@ -50,6 +67,8 @@ export class Gen1Uni {
   coiotPeer = '';
   mqttServer = '';
   private bootedAt: number;
+  /** Device time of the report being emitted (ms), while its listeners run. */
+  private reportMs: number | undefined;
   private readonly inputs: [InputChannel, InputChannel];
   private readonly listeners = new Set<(change: Gen1Change) => void>();
   private cancelBoot: (() => void) | undefined;
@@ -59,9 +78,10 @@ export class Gen1Uni {
     this.id = options.id ?? `shellyuni-${this.mac}`;
     this.scheduler = options.scheduler ?? realScheduler;
     this.btnTypes = options.btnTypes ?? ['detached', 'detached'];
-    this.longpushS = options.longpushS ?? 0.8;
+    this.knobs = withDefaults(options.knobs);
+    this.longpushS = options.longpushS ?? this.knobs.longpushMs / 1000;
     this.eventLifetimeS = options.eventLifetimeS ?? 5;
-    this.coiotPeriodS = options.coiotPeriodS ?? 15;
+    this.coiotPeriodS = options.coiotPeriodS ?? this.knobs.coiotPeriodS;
     this.mqttPeriodS = options.mqttPeriodS ?? 30;
     this.bootS = options.bootS ?? 3;
     this.ip = options.ip ?? '127.0.0.1';
@@ -73,13 +93,37 @@ export class Gen1Uni {
         {
           longpushS: this.longpushS,
           eventLifetimeS: this.eventLifetimeS,
+          firmware: {
+            eventMinPulseS: this.knobs.eventMinPulseMs / 1000,
+            longpush: this.knobs.longpush,
+            reports: this.knobs.reports,
+            expiryReport: this.knobs.expiryReport,
+          },
           eventsEnabled: () => eventsEnabled(this.btnTypes[input] as BtnType),
         },
-        (state, previous) => {
-          if (this.up) this.emit({ kind: 'input', input, state, previous });
+        (state, previous, report) => {
+          for (const step of report.steps ?? []) {
+            this.steps.push({ input, boot: this.boot, count: step.count, riseMs: step.riseT * 1000 });
+            if (this.steps.length > 10_000) this.steps.shift();
+          }
+          if (!this.up) return;
+          this.reportMs = report.t * 1000;
+          try {
+            this.emit({ kind: 'input', input, state, previous });
+          } finally {
+            this.reportMs = undefined;
+          }
         },
       );
     this.inputs = [channel(0), channel(1)];
+  }
+
+  /**
+   * The device's own time now (ms): while a report is being sent, the moment its firmware made it (a timer may
+   * fire a little late), otherwise the scheduler's clock.
+   */
+  nowMs(): number {
+    return this.reportMs ?? this.scheduler.now();
   }
 
   on(listener: (change: Gen1Change) => void): () => void {
@@ -105,6 +149,7 @@ export class Gen1Uni {
   /** Power cycle: silent for `bootS`, then back with `event_cnt` at 0. */
   reboot(): void {
     this.up = false;
+    this.boot++;
     this.emit({ kind: 'down' });
     for (const channel of this.inputs) channel.reboot();
     this.cancelBoot?.();

@@ -1,4 +1,4 @@
-import { type FirmwareReport, runFirmware } from '../uni/firmware.ts';
+import { type FirmwareParams, type FirmwareReport, runFirmware } from '../uni/firmware.ts';
 import type { LevelChange } from '../uni/input-model.ts';
 import type { Scheduler } from './scheduler.ts';
 
@@ -11,6 +11,8 @@ export interface InputState {
 export interface ChannelParams {
   longpushS: number;
   eventLifetimeS: number;
+  /** The firmware knobs that shape events and reports (`FirmwareKnobs`, in the model's units). */
+  firmware?: Pick<FirmwareParams, 'eventMinPulseS' | 'longpush' | 'reports' | 'expiryReport'>;
   /** `btn_type` allows events (momentary, momentary_on_release, detached); otherwise only levels change. */
   eventsEnabled(): boolean;
 }
@@ -31,7 +33,7 @@ export class InputChannel {
   constructor(
     private readonly scheduler: Scheduler,
     private readonly params: ChannelParams,
-    private readonly onReport: (state: InputState, previous: InputState) => void,
+    private readonly onReport: (state: InputState, previous: InputState, report: FirmwareReport) => void,
   ) {}
 
   /** Adds logical edges (times in scheduler seconds, not before now). */
@@ -66,6 +68,7 @@ export class InputChannel {
   private plan(): FirmwareReport[] {
     if (this.params.eventsEnabled()) {
       return runFirmware(this.history, {
+        ...this.params.firmware,
         longpushS: this.params.longpushS,
         eventLifetimeS: this.params.eventLifetimeS,
         startCount: this.startCount,
@@ -106,6 +109,7 @@ export class InputChannel {
       this.startCount = report.eventCount;
       this.played = 0;
     }
-    this.onReport(this.state, previous);
+    // A silent change (the event clearing without a report) moves the state but sends nothing.
+    if (!report.silent) this.onReport(this.state, previous, report);
   }
 }

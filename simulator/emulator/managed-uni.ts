@@ -1,4 +1,5 @@
 import type { LevelChange } from '../uni/input-model.ts';
+import type { FirmwareKnobs } from '../uni/knobs.ts';
 import { COIOT_GROUP, COIOT_PORT, type CoiotNode, type CoiotPeer, startCoiotNode } from './coiot-node.ts';
 import { startDeviceHttp } from './device-http.ts';
 import { deviceIdentity } from './device-identity.ts';
@@ -13,6 +14,8 @@ import { type UniGen, uniId, type WireSend } from './uni.ts';
 export interface ManagedUniOptions {
   gen: UniGen;
   mac: string;
+  /** What the firmware does where it is unconfirmed (see `simulator/uni/knobs.ts`). */
+  knobs?: Partial<FirmwareKnobs>;
   /** The settings in its flash at start (default: factory settings). */
   settings?: UniSettings;
   /** Keep the flash in this JSON file, so settings outlive the emulator too. */
@@ -58,6 +61,7 @@ export async function startManagedUni(options: ManagedUniOptions): Promise<Manag
     btnTypes: options.gen === 'gen1' ? [...settings.running.btnTypes] : ['detached', 'detached'],
     coiotPeriodS: settings.running.coiot.updatePeriodS,
     ...(options.bootS !== undefined && { bootS: options.bootS }),
+    ...(options.knobs !== undefined && { knobs: options.knobs }),
   });
   const wire = (send: WireSend) => options.onSend?.(send);
   let coiot: CoiotNode | undefined;

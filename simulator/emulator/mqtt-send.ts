@@ -7,6 +7,8 @@ export interface MqttSend {
   payload: string;
   retain: boolean;
   qos: 0 | 1;
+  /** A QoS 1 re-delivery of an earlier publish (same payload), not a new one (Plus `gen2Redelivery` knob). */
+  redelivery?: boolean;
 }
 
 /** An MQTT connection that behaves like a Shelly's: QoS 0 is dropped (not queued) while disconnected. */

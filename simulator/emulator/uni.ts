@@ -25,11 +25,14 @@ export interface EmulatedUniOptions extends Omit<Gen1UniOptions, 'id'> {
   mqtt?: {
     url: string;
     through?: Through<MqttSend>;
+    /** Plus: overrides the `gen2Mode` knob. */
     inputMode?: Gen2InputMode;
     /** How long start waits for the first connection (default 5 s); the device keeps retrying after. */
     readyTimeoutMs?: number;
   } | null;
   http?: { port?: number; host?: string } | null;
+  /** Seed of the device's own random draws (Plus QoS 1 re-deliveries). */
+  seed?: number;
   /** Everything the device put on the wire (after fault injection). */
   onSend?: (send: WireSend) => void;
 }
@@ -84,7 +87,11 @@ export async function startEmulatedUni(options: EmulatedUniOptions): Promise<Emu
       const node =
         options.gen === 'gen1'
           ? startGen1Mqtt(common)
-          : startGen2Mqtt({ ...common, ...(m.inputMode !== undefined && { inputMode: m.inputMode }) });
+          : startGen2Mqtt({
+              ...common,
+              ...(m.inputMode !== undefined && { inputMode: m.inputMode }),
+              ...(options.seed !== undefined && { seed: options.seed }),
+            });
       stops.push(() => node.close());
       // Like a real Shelly, keep trying in the background if the broker is not there yet.
       let timer: NodeJS.Timeout | undefined;

@@ -1,123 +1,279 @@
-import { decodeCoiot } from '../../agent/protocol/coiot-packet.ts';
-import { readG } from '../../agent/protocol/coiot-status.ts';
-import type { WireSend } from '../emulator/uni.ts';
+import type { ChimeSpec } from '../emulator/visitor.ts';
+import { type DeviceHistory, pulseAt, type Unit, unitOf } from './device-history.ts';
+import type { Arrival, Emission } from './wire-log.ts';
 
 /**
- * The test oracle: which presses left evidence that reached the agent in a form it can act on, computed from
- * what the emulated devices actually put on the wire (after fault injection), in the order it arrived.
- *  - an edge: a report of input 0 high on a path whose last delivered level was low (or, before that path said
- *    anything, the last level any path delivered), while no other path still sees it high. A rise from an unknown
- *    level is not an edge, except for a Gen2 `btn_down`, which is an edge event by itself (a Plus Uni in button
- *    mode never reports its level);
- *  - a Gen1 counter step: an `event_cnt` above the last one delivered in the same boot, once a first one (the
- *    baseline) has been delivered; it accounts for every press up to that count;
- *  - a Gen2 `single_push`/`long_push`.
+ * The test oracle: how many rings each part of a doorbell's history must produce, from what physically happened
+ * (the visitor's presses, the doorbell's closures, the Uni's pulses and counter steps) and what of it reached the
+ * agent, in the order it arrived. It never asks how the detector works. The only product rules it knows are the
+ * definitions of "one press" that the product promises:
+ *  - a press an electronic doorbell swallows inside its own hold cannot ring (it never reached the wire);
+ *  - a re-press whose rise came within the bounce window after the heard fall of the previous press is the same
+ *    press (electronic: `bounceS`, mechanical: the settle window); so is anything inside the hold when the fall
+ *    was never heard (electronic: N + tolerance; mechanical: the settle window from the start);
+ *  - a chatter burst is at most one press.
+ * A press is reached when its edge (a report showing it high while every path the agent heard last showed low;
+ * for a Plus, its btn_down or state:true, not older than an edge already heard), its push (Plus) or its counter
+ * step (a report of the same boot with the count at or past its step, after one below it) arrived. Reached presses
+ * ring exactly once; a press whose edge arrived rings live, within the reorder window of that arrival. Near a
+ * window's boundary (network jitter) either answer is accepted.
  */
-export interface PressWindow {
-  /** Rise of the logical input (ms, scheduler clock). */
-  fromMs: number;
-  /** Until the next closure's rise (ms). */
-  untilMs: number;
-  /** `event_cnt` this press produces on the device (Gen1, events enabled), counted since the last boot. */
-  count: number | null;
-  boot: number;
+export interface ProductSettings {
+  chime: ChimeSpec;
+  settleS: number;
+  /** Electronic: a rise this soon after a heard fall is the same press. */
+  bounceS: number;
+  toleranceS: number;
+  reorderS: number;
+  chatterMinEdges: number;
+  chatterWindowS: number;
 }
 
-export interface Observation {
-  atMs: number;
-  path: 'coiot' | 'mqtt';
-  level?: 0 | 1;
-  count?: number;
-  pushed?: boolean;
-  /** The level comes from an edge event (Gen2 btn_down/btn_up), not a state report. */
-  edgeEvent?: boolean;
-  boot: number;
+/** Rings a stretch of the history must produce. */
+export interface Expectation {
+  units: number[];
+  presses: number[];
+  min: number;
+  max: number;
+  /** A live ring (recovered: false) is required for the edge that arrived at this time (ms). */
+  liveAtMs: number | null;
+  /** Arrivals of high reports: a live ring must follow one within the reorder window. */
+  highsMs: number[];
+  /** Arrivals of any evidence (edge, counter step, push): a recovered ring must come after one. */
+  evidenceMs: number[];
+  why: string;
 }
 
-/** What one send says about input 0, or null when it says nothing about it. */
-export function observe(send: WireSend, atMs: number, boot: number): Observation | null {
-  if (send.via === 'coiot') {
-    if (send.kind === 'reply') return null;
-    const g = readG(decodeCoiot(send.bytes).payload);
-    return { atMs, path: 'coiot', level: g.get(2101) === 1 ? 1 : 0, count: Number(g.get(2103)), boot };
-  }
-  const topic = send.topic;
-  if (/^shellies\/[^/]+\/input\/0$/.test(topic))
-    return { atMs, path: 'mqtt', level: send.payload === '1' ? 1 : 0, boot };
-  if (/^shellies\/[^/]+\/input_event\/0$/.test(topic)) {
-    return { atMs, path: 'mqtt', count: (JSON.parse(send.payload) as { event_cnt: number }).event_cnt, boot };
-  }
-  if (topic.endsWith('/events/rpc')) {
-    const frame = JSON.parse(send.payload) as {
-      params: { events?: Array<{ component: string; event: string }> };
-    };
-    const e = frame.params.events?.find((x) => x.component === 'input:0');
-    if (!e) return null;
-    if (e.event === 'btn_down' || e.event === 'btn_up')
-      return { atMs, path: 'mqtt', level: e.event === 'btn_down' ? 1 : 0, edgeEvent: true, boot };
-    if (e.event === 'single_push' || e.event === 'long_push')
-      return { atMs, path: 'mqtt', pushed: true, boot };
-  }
-  return null;
+export interface DeviceExpectations {
+  segments: Expectation[];
+  /** `chatter` must be raised / may be / must not be. */
+  chatter: 'required' | 'allowed' | 'forbidden';
+  /** Distinct pulses whose rise the agent could see as an edge. */
+  risesSeen: number;
 }
 
-/** For each press window, whether its evidence reached the agent (observations in arrival order). */
-export function pressesReached(
-  windows: readonly PressWindow[],
-  observations: readonly Observation[],
-): boolean[] {
-  const reached = windows.map(() => false);
-  const edge = windows.map(() => false);
-  const pushed = windows.map(() => false);
-  const level: Partial<Record<'coiot' | 'mqtt', 0 | 1>> = {};
-  let baseline: { boot: number; count: number } | null = null;
-  const windowAt = (ms: number) => windows.findIndex((w) => ms >= w.fromMs && ms < w.untilMs);
-  let lastLevel: 0 | 1 | undefined;
-  for (const o of observations) {
-    if (o.level !== undefined) {
-      const other = o.path === 'coiot' ? 'mqtt' : 'coiot';
-      const before = level[o.path] ?? lastLevel ?? (o.edgeEvent ? 1 - o.level : undefined);
-      if (o.level === 1 && before === 0 && level[other] !== 1) {
-        const k = windowAt(o.atMs);
-        if (k >= 0) edge[k] = true;
+/** Margin around window boundaries for network and event-loop jitter (s). */
+export const BOUNDARY_MARGIN_S = 0.15;
+
+interface UnitEvidence {
+  highs: number[];
+  cleanAt?: number;
+  counterAt?: number;
+  pushAt?: number;
+}
+
+/** Expectations for one device. `arrivals` in arrival order; `restartsMs`: agent restarts. */
+export function expectRings(
+  history: DeviceHistory,
+  arrivals: readonly Arrival[],
+  emissions: readonly Emission[],
+  settings: ProductSettings,
+  restartsMs: readonly number[] = [],
+): DeviceExpectations {
+  const ev: UnitEvidence[] = history.units.map(() => ({ highs: [] }));
+  /** First arrival of a low report made after pulse k fell (before the next rise). */
+  const lowAfter = new Map<number, number>();
+  const rises = new Map<number, number>();
+  const counts: Array<{ boot: number; count: number; at: number }> = [];
+  const original = (e: Emission) => (e.copyOf === undefined ? e : (emissions[e.copyOf] as Emission));
+  const last = new Map<string, { level: 0 | 1; id: number }>();
+  const seen = new Set<number>();
+  let latestTs = Number.NEGATIVE_INFINITY;
+
+  for (const { emission, atMs } of arrivals) {
+    const e = original(emission);
+    const first = !seen.has(e.id);
+    seen.add(e.id);
+    const pulse = pulseAt(history, e.atMs);
+    const unit = unitOf(history, pulse);
+    if (e.count !== undefined) counts.push({ boot: e.boot, count: e.count, at: atMs });
+    if (e.gen2?.kind === 'push' && first && unit >= 0) (ev[unit] as UnitEvidence).pushAt ??= atMs;
+    if (e.level === undefined) continue;
+    let clean: boolean;
+    if (e.gen2) {
+      // A Plus notification carries the device's time: an edge older than one already heard is old news.
+      if (e.gen2.ts < latestTs || !first) {
+        if (e.level === 1 && first && unit >= 0) (ev[unit] as UnitEvidence).highs.push(atMs);
+        continue;
       }
-      level[o.path] = o.level;
-      lastLevel = o.level;
+      latestTs = e.gen2.ts;
+      clean = true;
+    } else {
+      const prev = last.get(e.path);
+      // CoIoT serials give the order of emission: an older datagram arriving late tells nothing new.
+      if (e.path === 'coiot' && prev !== undefined && e.id < prev.id) continue;
+      clean = last.size > 0 && [...last.values()].every((l) => l.level === 0);
+      last.set(e.path, { level: e.level, id: e.id });
     }
-    if (o.pushed) {
-      const k = windowAt(o.atMs);
-      if (k >= 0) pushed[k] = true;
+    if (pulse < 0) continue;
+    if (e.level === 0) {
+      if (!lowAfter.has(pulse)) lowAfter.set(pulse, atMs);
+      continue;
     }
-    if (o.count !== undefined) {
-      if (baseline !== null && baseline.boot === o.boot && o.count > baseline.count) {
-        windows.forEach((w, k) => {
-          if (
-            w.boot === o.boot &&
-            w.count !== null &&
-            w.count > (baseline as { count: number }).count &&
-            w.count <= (o.count as number)
-          )
-            reached[k] = true;
-        });
-      }
-      if (baseline === null || baseline.boot !== o.boot || o.count > baseline.count)
-        baseline = { boot: o.boot, count: o.count };
+    const u = ev[unit] as UnitEvidence;
+    u.highs.push(atMs);
+    if (clean) {
+      u.cleanAt ??= atMs;
+      if (!rises.has(pulse)) rises.set(pulse, atMs);
     }
   }
-  // A Gen2 push is not cumulative: it claims the oldest press that was rung from its edge and not yet claimed,
-  // whichever press it was for. So when a press rang from its edge but its own push was lost, the next press's
-  // push is taken as that press's, and the next press only rings if its own edge got through. (A limitation of
-  // the agent's rule, found by the end-to-end property; the agent could match the push's `ts` instead.)
-  let unclaimedRung = 0;
-  windows.forEach((_w, k) => {
-    if (edge[k]) {
-      reached[k] = true;
-      unclaimedRung++;
+
+  for (const step of history.steps) {
+    const unit = unitOf(history, pulseAt(history, step.riseMs));
+    if (unit < 0) continue;
+    let below = false;
+    for (const c of counts) {
+      if (c.boot !== step.boot) continue;
+      if (c.count < step.count) below = true;
+      else if (below) {
+        const u = ev[unit] as UnitEvidence;
+        u.counterAt = Math.min(u.counterAt ?? Infinity, c.at);
+        break;
+      }
     }
-    if (pushed[k]) {
-      if (unclaimedRung > 0) unclaimedRung--;
-      else reached[k] = true;
+  }
+
+  const segments = group(history, ev, lowAfter, settings, restartsMs);
+  return { segments, chatter: chatterVerdict(history, [...rises.values()], settings), risesSeen: rises.size };
+}
+
+type Link = 'merged' | 'separate' | 'either';
+
+function link(
+  a: Unit,
+  b: Unit,
+  ev: readonly UnitEvidence[],
+  lowAfter: ReadonlyMap<number, number>,
+  s: ProductSettings,
+): Link {
+  const m = BOUNDARY_MARGIN_S * 1000;
+  const electronic = s.chime.mode === 'electronic';
+  const windowMs = (electronic ? s.bounceS : s.settleS) * 1000;
+  const openMs = (s.chime.mode === 'electronic' ? s.chime.durationS + s.toleranceS : s.settleS) * 1000;
+  const gap = b.firstRiseMs - a.lastFallMs;
+  if (a.kind === 'burst' || b.kind === 'burst')
+    return gap > Math.max(windowMs, openMs) + 1500 ? 'separate' : 'either';
+  const fallHeard = lowAfter.get(a.pulses.at(-1) as number);
+  const riseHeard = (ev[b.index] as UnitEvidence).highs[0];
+  if (fallHeard !== undefined && riseHeard !== undefined && fallHeard <= riseHeard) {
+    const heardGap = riseHeard - fallHeard;
+    if (Math.max(heardGap, gap) < windowMs - m) return 'merged';
+    if (Math.min(heardGap, gap) > windowMs + m) return 'separate';
+    return 'either';
+  }
+  return b.firstRiseMs - a.firstRiseMs < openMs + m || gap < windowMs + m ? 'either' : 'separate';
+}
+
+function group(
+  history: DeviceHistory,
+  ev: readonly UnitEvidence[],
+  lowAfter: ReadonlyMap<number, number>,
+  s: ProductSettings,
+  restartsMs: readonly number[],
+): Expectation[] {
+  const segments: Unit[][] = [];
+  const links: Link[][] = [];
+  history.units.forEach((unit, k) => {
+    const prev = history.units[k - 1];
+    const l = prev ? link(prev, unit, ev, lowAfter, s) : 'separate';
+    if (l === 'separate') {
+      segments.push([unit]);
+      links.push([]);
+    } else {
+      segments[segments.length - 1]?.push(unit);
+      links[links.length - 1]?.push(l);
     }
   });
-  return reached;
+  return segments.map((units, k) => {
+    const inner = links[k] as Link[];
+    const evidence = (u: Unit) => ev[u.index] as UnitEvidence;
+    const any = (u: Unit) => {
+      const e = evidence(u);
+      return e.highs.length > 0 || e.counterAt !== undefined || e.pushAt !== undefined;
+    };
+    const required = (u: Unit) => {
+      const e = evidence(u);
+      return (
+        u.kind === 'press' && (e.cleanAt !== undefined || e.counterAt !== undefined || e.pushAt !== undefined)
+      );
+    };
+    // At most: one per group when every uncertain link is taken as separate; at least: one when all are merged.
+    let max = 0;
+    let groupHasEvidence = false;
+    units.forEach((u, i) => {
+      if (i > 0 && inner[i - 1] === 'either') {
+        if (groupHasEvidence) max++;
+        groupHasEvidence = false;
+      }
+      groupHasEvidence ||= any(u);
+    });
+    if (groupHasEvidence) max++;
+    const min = units.some(required) ? 1 : 0;
+    const head = units[0] as Unit;
+    const cleanAt = evidence(head).cleanAt;
+    const restartNear =
+      cleanAt !== undefined &&
+      restartsMs.some((r) => r >= cleanAt - 100 && r <= cleanAt + s.reorderS * 1000 + 1000);
+    const liveAtMs = head.kind === 'press' && cleanAt !== undefined && !restartNear ? cleanAt : null;
+    const highsMs = units.flatMap((u) => evidence(u).highs);
+    const evidenceMs = units.flatMap((u) => {
+      const e = evidence(u);
+      return [...e.highs, e.counterAt, e.pushAt].filter((t): t is number => t !== undefined);
+    });
+    const what = units.map((u) => describeUnit(u, evidence(u))).join(' + ');
+    const why = `${what}${inner.length > 0 ? ` (links ${inner.join(',')})` : ''}`;
+    return {
+      units: units.map((u) => u.index),
+      presses: units.flatMap((u) => u.presses),
+      min,
+      max,
+      liveAtMs,
+      highsMs,
+      evidenceMs,
+      why,
+    };
+  });
+}
+
+function describeUnit(u: Unit, e: UnitEvidence): string {
+  const name =
+    u.kind === 'burst' ? `chatter burst (${u.pulses.length} pulses)` : `press ${u.presses.join('/')}`;
+  const parts = [
+    e.cleanAt !== undefined
+      ? `edge@${ms(e.cleanAt)}`
+      : e.highs.length > 0
+        ? `high@${ms(e.highs[0] as number)}`
+        : '',
+    e.counterAt !== undefined ? `counter@${ms(e.counterAt)}` : '',
+    e.pushAt !== undefined ? `push@${ms(e.pushAt)}` : '',
+  ].filter(Boolean);
+  return `${name} [${parts.length > 0 ? parts.join(' ') : 'nothing arrived'}]`;
+}
+
+const ms = (t: number) => (t / 1000).toFixed(3);
+
+function chatterVerdict(
+  history: DeviceHistory,
+  risesSeenMs: readonly number[],
+  s: ProductSettings,
+): DeviceExpectations['chatter'] {
+  const windowMs = s.chatterWindowS * 1000;
+  const most = (times: readonly number[], span: number) => {
+    const sorted = [...times].sort((a, b) => a - b);
+    let best = 0;
+    for (let i = 0, j = 0; j < sorted.length; j++) {
+      while ((sorted[j] as number) - (sorted[i] as number) > span) i++;
+      best = Math.max(best, j - i + 1);
+    }
+    return best;
+  };
+  if (most(risesSeenMs, windowMs - 1000) >= s.chatterMinEdges + 2) return 'required';
+  if (
+    most(
+      history.pulses.map((p) => p.riseMs),
+      windowMs,
+    ) < s.chatterMinEdges
+  )
+    return 'forbidden';
+  return 'allowed';
 }

@@ -38,6 +38,11 @@ export class TraceRecorder {
     return `${[...this.lines, JSON.stringify({ t: this.t(this.now()), kind: 'end' })].join('\n')}\n`;
   }
 
+  /** The clock time (ms) of `t` = 0: the first line. */
+  get originMs(): number | undefined {
+    return this.startMs;
+  }
+
   get size(): number {
     return this.lines.length;
   }

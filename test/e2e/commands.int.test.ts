@@ -44,14 +44,28 @@ describe('demo and emulate commands (real processes)', () => {
     expect(stdout).toMatch(/OK: one ring per press/);
   });
 
-  it('emulate: publishes CoIoT to its peer, presses on SIGUSR1, stops cleanly on SIGTERM', async () => {
+  it('emulate: publishes CoIoT to its peer, presses on SIGUSR1, stops cleanly on SIGTERM; --firmware knobs apply', async () => {
     const socket = dgram.createSocket('udp4');
     const got: Buffer[] = [];
     socket.on('message', (b) => got.push(b));
     await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
     const port = socket.address().port;
     const result = await runCli(
-      ['emulate', '--id', 'shellyuni-AABBCC778899', '--coiot', `127.0.0.1:${port}`, '--hold', '0.2'],
+      [
+        'emulate',
+        '--id',
+        'shellyuni-AABBCC778899',
+        '--coiot',
+        `127.0.0.1:${port}`,
+        '--hold',
+        '0.2',
+        '--firmware',
+        'unicastCode=2.05',
+        '--firmware',
+        'validity=update-period',
+        '--firmware',
+        'coiotPeriodS=60',
+      ],
       async (stdout, kill) => {
         for (let i = 0; i < 1500 && !stdout().includes('emulating'); i++) await sleep(20);
         // Before its handler is installed, SIGUSR1 would open Node's inspector instead of pressing.
@@ -65,10 +79,12 @@ describe('demo and emulate commands (real processes)', () => {
     socket.close();
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/emulating shellyuni-AABBCC778899 \(SHUNI-1\)/);
+    expect(result.stdout).toMatch(/firmware unicastCode=2\.05 validity=update-period coiotPeriodS=60/);
     expect(result.stdout).toMatch(/^press 1$/m);
     expect(result.stdout).toMatch(/stopped after 1 presses/);
     const statuses = got.map((b) => decodeCoiot(b));
     expect(statuses.every((m) => m.deviceId === 'shellyuni-AABBCC778899')).toBe(true);
+    expect(statuses.every((m) => m.code === '2.05' && m.validityS === 60)).toBe(true);
     expect(statuses.map((m) => readG(m.payload).get(2101))).toEqual([0, 1, 0]);
     expect(readG(statuses[2]?.payload as Buffer).get(2102)).toBe('S');
   });

@@ -86,9 +86,10 @@ describe('doorbell-agent test-press without a running agent (it listens and deci
 
   it('a hold that does not match the electronic chime setting: advice and exit 5', async () => {
     const result = await pressTest(2, detached, { mode: 'electronic', duration_s: 5 }, 2);
-    expect(result.stdout).toMatch(/^hold +2\.\d\d s: does NOT match the electronic chime \(5 s\)$/m);
+    // Measured from arrivals, so within a few tens of ms of the 2 s the doorbell held.
+    expect(result.stdout).toMatch(/^hold +[12]\.\d\d s: does NOT match the electronic chime \(5 s\)$/m);
     expect(result.stdout).toMatch(
-      /^advice +the doorbell held the line 2\.0 s: set chime: \{ mode: electronic, duration_s: 2 \}$/m,
+      /^advice +the doorbell held the line [12]\.\d s: set chime: \{ mode: electronic, duration_s: 2 \}$/m,
     );
     expect(result.code).toBe(5);
   });

@@ -36,6 +36,8 @@ describe('loadConfig: defaults', () => {
       client_id: null,
       base_topic: 'doorbell',
       tls: { ca: null, cert: null, key: null, reject_unauthorized: true },
+      reconnect_min_s: 1,
+      reconnect_max_s: 60,
     });
     expect(config.embedded_broker).toEqual({
       host: '0.0.0.0',
@@ -68,6 +70,7 @@ describe('loadConfig: defaults', () => {
       reorder_window_s: 0.6,
       claim_window_s: 600,
       electronic_tolerance_s: 1.5,
+      chatter_merge_s: 1,
     });
     expect(config.devices).toEqual([]);
   });
@@ -156,7 +159,7 @@ describe('loadConfig: contract examples', () => {
 
   it('loads the electronic dual-path example', () => {
     const config = loadConfig(join(examples, 'example-electronic-dual-path.yaml'), {});
-    expect(config.devices[0]?.chime).toEqual({ mode: 'electronic', duration_s: 5 });
+    expect(config.devices[0]?.chime).toEqual({ mode: 'electronic', duration_s: 5, bounce_s: 0.3 });
     expect(config.devices[0]?.gen).toBe('gen1');
   });
 });

@@ -13,8 +13,8 @@ describe('decodeStatus on the synthesized SHUNI-1 press sequence', () => {
   it('idle: both inputs low, counters 0 with no event, validity 15 s, ADC 0 V', () => {
     expect(decode(hexPacket('shuni1_v2_idle'))).toEqual({
       evidence: [
-        { device: DEV, input: 0, via: 'coiot', level: false, counter: { value: 0, event: '' } },
-        { device: DEV, input: 1, via: 'coiot', level: false, counter: { value: 0, event: '' } },
+        { device: DEV, input: 0, via: 'coiot', level: false, counter: { value: 0, event: '' }, serial: 1 },
+        { device: DEV, input: 1, via: 'coiot', level: false, counter: { value: 0, event: '' }, serial: 1 },
       ],
       notice: { device: DEV, via: 'coiot', validityS: 15, adcVolts: 0 },
     });
@@ -27,6 +27,7 @@ describe('decodeStatus on the synthesized SHUNI-1 press sequence', () => {
       via: 'coiot',
       level: true,
       counter: { value: 0, event: '' },
+      serial: 2,
     });
   });
 
@@ -38,6 +39,7 @@ describe('decodeStatus on the synthesized SHUNI-1 press sequence', () => {
       via: 'coiot',
       level: false,
       counter: { value: 1, event: 'S' },
+      serial: 3,
     });
     expect(evidence[1]?.counter).toEqual({ value: 0, event: '' });
   });
@@ -66,7 +68,7 @@ describe('decodeStatus values', () => {
   it('drops counters that are not uint16 integers but keeps the level', () => {
     for (const bad of ['70000', '-1', '1.5', '"3"', 'null']) {
       const { evidence } = status(`{"G":[[0,2101,1],[0,2102,"S"],[0,2103,${bad}]]}`);
-      expect(evidence).toEqual([{ device: DEV, input: 0, via: 'coiot', level: true }]);
+      expect(evidence).toEqual([{ device: DEV, input: 0, via: 'coiot', level: true, serial: 1 }]);
     }
     expect(status('{"G":[[0,2103,65535]]}').evidence[0]?.counter).toEqual({ value: 65535, event: '' });
   });
@@ -84,7 +86,7 @@ describe('decodeStatus values', () => {
     const { evidence } = status(
       '{"G":[[1,2101,1],[0,9999,1],[0,2101],"x",[0,2101,1,0],[0,2101,0],[0,2101,1]]}',
     );
-    expect(evidence).toEqual([{ device: DEV, input: 0, via: 'coiot', level: false }]);
+    expect(evidence).toEqual([{ device: DEV, input: 0, via: 'coiot', level: false, serial: 1 }]);
   });
 
   it('repairs the malformed JSON some firmware sends (][ and ],,[)', () => {
@@ -98,7 +100,9 @@ describe('decodeStatus values', () => {
   it('uses whatever map it is given', () => {
     const map = new Map([[118, { kind: 'input' as const, input: 0 }]]);
     const { evidence, notice } = decodeStatus(decodeCoiot(hexPacket('shix3_v1_status_a')), map);
-    expect(evidence).toEqual([{ device: 'shellyix3-XXXXXXXXXDF7', input: 0, via: 'coiot', level: true }]);
+    expect(evidence).toEqual([
+      { device: 'shellyix3-XXXXXXXXXDF7', input: 0, via: 'coiot', level: true, serial: 299 },
+    ]);
     expect(notice.validityS).toBe(15);
   });
 });

@@ -7,6 +7,7 @@ const DEV = 'shellyplusuni-aabbcc112233';
 const RPC = `${DEV}/events/rpc`;
 const frame = (method: string, params: unknown) =>
   JSON.stringify({ src: DEV, dst: `${DEV}/events`, method, params });
+const edge = (level: boolean, ts: number) => ({ device: DEV, input: 0, via: 'mqtt', level, edge: true, ts });
 const event = (component: string, ev: string, ts: number | undefined = 1700000000.61) =>
   frame('NotifyEvent', { ts: 1700000000.5, events: [{ component, id: 0, event: ev, ts }] });
 
@@ -14,7 +15,17 @@ describe('decodeGen2Mqtt on captures and the catalogue', () => {
   it('real Plus i4 NotifyEvent btn_down → level true on input 1', () => {
     const f = fixtureJson('gen2.notify-event.ws-capture.json') as { src: string };
     expect(decodeGen2Mqtt(`${f.src}/events/rpc`, JSON.stringify(f))).toEqual({
-      evidence: [{ device: 'shellyplusi4-a8032cb12ea4', input: 1, via: 'mqtt', level: true, edge: true }],
+      evidence: [
+        {
+          device: 'shellyplusi4-a8032cb12ea4',
+          input: 1,
+          via: 'mqtt',
+          level: true,
+          edge: true,
+          ts: 1672130534.52,
+          key: 'input:1|btn_down|1672130534.52',
+        },
+      ],
       notices: [],
     });
   });
@@ -36,13 +47,14 @@ describe('decodeGen2Mqtt on captures and the catalogue', () => {
       });
     expect(lines[0]?.notices).toEqual([{ device: DEV, via: 'mqtt', online: true }]);
     expect(lines.slice(1, 4).map((r) => r?.evidence[0])).toEqual([
-      { device: DEV, input: 0, via: 'mqtt', level: true, edge: true },
-      { device: DEV, input: 0, via: 'mqtt', level: false, edge: true },
+      { ...edge(true, 1700000000.12), key: 'input:0|btn_down|1700000000.12' },
+      { ...edge(false, 1700000000.31), key: 'input:0|btn_up|1700000000.31' },
       {
         device: DEV,
         input: 0,
         via: 'mqtt',
         completed: { presses: 1, key: 'input:0|single_push|1700000000.61' },
+        ts: 1700000000.61,
       },
     ]);
     expect(lines[4]).toBeNull(); // status/input:0 is not subscribed to
@@ -50,14 +62,56 @@ describe('decodeGen2Mqtt on captures and the catalogue', () => {
 });
 
 describe('decodeGen2Mqtt', () => {
-  it('NotifyStatus input state → level, for every digital input in the frame', () => {
+  it('NotifyStatus input state (sent on change) → an edge with its device ts, for every digital input', () => {
     const r = decodeGen2Mqtt(
       RPC,
       frame('NotifyStatus', { ts: 1, 'input:1': { id: 1, state: false }, 'input:0': { id: 0, state: true } }),
     );
     expect(r?.evidence).toEqual([
-      { device: DEV, input: 0, via: 'mqtt', level: true },
-      { device: DEV, input: 1, via: 'mqtt', level: false },
+      { ...edge(true, 1), key: 'input:0|state:true|1' },
+      { ...edge(false, 1), input: 1, key: 'input:1|state:false|1' },
+    ]);
+  });
+
+  it('NotifyStatus without ts: still an edge, but no key (a copy cannot be recognised)', () => {
+    const r = decodeGen2Mqtt(RPC, frame('NotifyStatus', { 'input:0': { id: 0, state: true } }));
+    expect(r?.evidence).toEqual([{ device: DEV, input: 0, via: 'mqtt', level: true, edge: true }]);
+  });
+
+  it('NotifyFullStatus → a snapshot of the level, not an edge', () => {
+    const r = decodeGen2Mqtt(RPC, frame('NotifyFullStatus', { ts: 7.5, 'input:0': { id: 0, state: true } }));
+    expect(r?.evidence).toEqual([
+      { device: DEV, input: 0, via: 'mqtt', level: true, snapshot: true, ts: 7.5 },
+    ]);
+  });
+
+  it('button mode NotifyStatus (state null) says nothing about the level', () => {
+    expect(decodeGen2Mqtt(RPC, frame('NotifyStatus', { ts: 1, 'input:0': { id: 0, state: null } }))).toEqual({
+      evidence: [],
+      notices: [],
+    });
+  });
+
+  it('several events in one frame keep their own ts and order', () => {
+    const r = decodeGen2Mqtt(
+      RPC,
+      frame('NotifyEvent', {
+        ts: 9,
+        events: [
+          { component: 'input:0', id: 0, event: 'btn_up', ts: 8.5 },
+          { component: 'input:0', id: 0, event: 'single_push', ts: 8.9 },
+        ],
+      }),
+    );
+    expect(r?.evidence).toEqual([
+      { ...edge(false, 8.5), key: 'input:0|btn_up|8.5' },
+      {
+        device: DEV,
+        input: 0,
+        via: 'mqtt',
+        completed: { presses: 1, key: 'input:0|single_push|8.9' },
+        ts: 8.9,
+      },
     ]);
   });
 
@@ -68,6 +122,7 @@ describe('decodeGen2Mqtt', () => {
         input: 1,
         via: 'mqtt',
         completed: { presses: 2, key: 'input:1|double_push|1700000000.61' },
+        ts: 1700000000.61,
       },
     ]);
     expect(decodeGen2Mqtt(RPC, event('input:0', 'triple_push'))?.evidence[0]?.completed?.presses).toBe(3);

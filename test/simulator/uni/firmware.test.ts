@@ -14,7 +14,7 @@ describe('runFirmware (Gen1 input events)', () => {
     );
     expect(reports).toEqual([
       { t: 1, level: 1, event: '', eventCount: 0 },
-      { t: 1.3, level: 0, event: 'S', eventCount: 1 },
+      { t: 1.3, level: 0, event: 'S', eventCount: 1, steps: [{ count: 1, riseT: 1 }] },
       { t: 6.3, level: 0, event: '', eventCount: 1 },
     ]);
   });
@@ -80,5 +80,65 @@ describe('runFirmware (Gen1 input events)', () => {
       params,
     );
     expect(reports.filter((r) => r.event === '' && r.level === 0).map((r) => r.t)).toEqual([8.1]);
+  });
+
+  describe('knobs (what the firmware may really do)', () => {
+    const pulse = (from: number, ms: number) => [
+      { t: from, level: 1 as const },
+      { t: from + ms / 1000, level: 0 as const },
+    ];
+
+    it('eventMinPulseMs: a pulse shorter than the debounce makes no event, a longer one does', () => {
+      const reports = runFirmware([...pulse(1, 40), ...pulse(2, 90)], { ...params, eventMinPulseS: 0.05 });
+      expect(reports.filter((r) => r.steps).map((r) => r.steps)).toEqual([[{ count: 1, riseT: 2 }]]);
+      expect(reports.filter((r) => r.level === 1)).toHaveLength(2);
+    });
+
+    it('longpush=release: L only at the release of a long press', () => {
+      const reports = runFirmware(pulse(1, 2000), { ...params, longpush: 'release' });
+      expect(reports.map((r) => [r.t, r.level, r.event])).toEqual([
+        [1, 1, ''],
+        [3, 0, 'L'],
+        [8, 0, ''],
+      ]);
+    });
+
+    it('reports=event-apart: the release, then the event 40 ms later in its own report', () => {
+      const reports = runFirmware(pulse(1, 300), { ...params, reports: 'event-apart' });
+      expect(reports.map((r) => [r.t, r.level, r.event, r.eventCount])).toEqual([
+        [1, 1, '', 0],
+        [1.3, 0, '', 0],
+        [1.34, 0, 'S', 1],
+        [6.34, 0, '', 1],
+      ]);
+    });
+
+    it('reports=batched: a short pulse is one report, already low, with its event', () => {
+      const reports = runFirmware(pulse(1, 100), { ...params, reports: 'batched' });
+      expect(reports.map((r) => [r.t, r.level, r.event, r.eventCount])).toEqual([
+        [1.15, 0, 'S', 1],
+        [6.25, 0, '', 1],
+      ]);
+      expect(reports[0]?.steps).toEqual([{ count: 1, riseT: 1 }]);
+    });
+
+    it('expiryReport=false: the event clears silently', () => {
+      const reports = runFirmware([...pulse(1, 100), ...pulse(8, 100)], { ...params, expiryReport: false });
+      expect(reports.filter((r) => !r.silent).map((r) => [r.t, r.level, r.event])).toEqual([
+        [1, 1, ''],
+        [1.1, 0, 'S'],
+        [8, 1, ''],
+        [8.1, 0, 'S'],
+      ]);
+      expect(reports.filter((r) => r.silent).map((r) => r.t)).toEqual([6.1, 13.1]);
+    });
+
+    it('a chattering contact: every pulse steps event_cnt by default, each step names its pulse', () => {
+      const changes = Array.from({ length: 10 }, (_, k) => pulse(1 + k * 0.1, 50)).flat();
+      const reports = runFirmware(changes, params);
+      const steps = reports.flatMap((r) => r.steps ?? []);
+      expect(steps.map((s) => s.count)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(steps[3]?.riseT).toBeCloseTo(1.3, 6);
+    });
   });
 });
