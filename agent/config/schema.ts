@@ -58,6 +58,9 @@ const listenAddress = (portKey: string, defaultValue: string, doc: string) =>
 const HOST_NAME =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?$/;
 
+/** `coiot.forward`: a host name or IPv4 address and a port. */
+const FORWARD_TARGET = /^[A-Za-z0-9][A-Za-z0-9.-]*:\d{1,5}$/;
+
 /** `devices[].address`: an IPv4 address, optionally `:port` for the device's HTTP API (default 80). */
 const DEVICE_ADDRESS = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/;
 
@@ -190,6 +193,19 @@ const coiotSchema = z
       .array(z.ipv4())
       .default([])
       .describe('Device addresses that send CoIoT by unicast to the agent (Shelly `coiot_peer` setting).'),
+    forward: z
+      .array(
+        z
+          .string()
+          .regex(FORWARD_TARGET, 'must be host:port, such as 192.168.1.10:5683')
+          .refine((t) => Number(t.split(':').pop()) >= 1 && Number(t.split(':').pop()) <= 65535, {
+            message: 'the port must be 1–65535',
+          }),
+      )
+      .default([])
+      .describe(
+        "CoIoT listeners (`host:port`) that get a copy of every datagram the agent accepts (after address pinning), unchanged and rate-limited: Home Assistant's Shelly integration keeps hearing a Uni whose `coiot_peer` points at the agent.",
+      ),
   })
   .prefault({})
   .describe('CoIoT source (Gen1 Shelly Uni).');
