@@ -1,5 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
@@ -130,9 +138,13 @@ describe('fleet: two sites bridged to a central mosquitto', () => {
     for (const [i, user] of [...SITES, 'fleet-reader'].entries())
       execFileSync('mosquitto_passwd', [...(i === 0 ? ['-c'] : []), '-b', passwd, user, PASSWORD]);
     chmodSync(passwd, 0o644);
+    // The brokers run as the mosquitto user, which may not reach into the checkout: their files sit in `dir`.
+    const acl = join(dir, 'fleet.acl');
+    copyFileSync(join(FLEET, 'fleet.acl'), acl);
+    chmodSync(acl, 0o644);
     centralBody = withoutTls(readFileSync(join(FLEET, 'central.conf'), 'utf8'))
       .replace(/^password_file .*$/m, `password_file ${passwd}`)
-      .replace(/^acl_file .*$/m, `acl_file ${join(FLEET, 'fleet.acl')}`);
+      .replace(/^acl_file .*$/m, `acl_file ${acl}`);
     central = await startBroker('central', dir, centralPort, centralBody);
     reader = await connectAsync(`mqtt://127.0.0.1:${centralPort}`, {
       clientId: `fleet-reader-${process.pid}`,
