@@ -1,9 +1,23 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources without a separate build step: the first start (and any start after a source
-// changed) bundles agent/cli.ts with esbuild into .build/, later starts import that bundle directly. Code
-// splitting keeps each command's heavy dependencies (the simulator's WebAssembly ngspice) out of the others.
-// Where .build/ cannot be written, tsx compiles in memory instead (slower start, more memory).
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// Two ways to start, one bundle layout:
+// - an installed package (`npm install -g doorbell-agent-*.tgz`) ships no TypeScript, only the JavaScript that
+//   `npm pack` compiled into dist/esm/ (contrib/npm/build.mjs): it is imported as it is, no esbuild or tsx needed;
+// - a clone (`npm ci && npx doorbell-agent`) has the sources and the dev dependencies, and runs the sources
+//   without a separate build step: the first start (and any start after a source changed) bundles agent/cli.ts
+//   with esbuild into .build/, later starts import that bundle directly. Where .build/ cannot be written, tsx
+//   compiles in memory instead (slower start, more memory). A dist/ left in a clone by `npm pack` is not used.
+// Both split the code so each command's heavy dependencies (the simulator's WebAssembly ngspice) stay out of the
+// others.
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 
@@ -68,6 +82,7 @@ async function build() {
 }
 
 async function load() {
+  if (!existsSync(`${root}agent/cli.ts`)) return import('../dist/esm/cli.mjs');
   const bundle = freshBundle();
   if (bundle) return import(pathToFileURL(bundle).href);
   try {
