@@ -41,7 +41,13 @@ export const healthSchema = z
       .min(1)
       .default(60)
       .describe('Input high this much longer than the chime holds it (0 s mechanical) raises `input_stuck`.'),
-    chatter_window_s: z.number().min(1).default(60).describe('Window over which input edges are counted.'),
+    chatter_window_s: z
+      .number()
+      .min(1)
+      .default(5)
+      .describe(
+        'Window over which rising edges are counted for `chatter`: short, so that a visitor pressing again and again is not taken for a chattering relay.',
+      ),
     chatter_min_edges: z
       .number()
       .int()

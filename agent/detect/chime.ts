@@ -24,6 +24,15 @@ export function afterFallMs(chime: ChimeSettings): number {
 }
 
 /**
+ * The least time between the counter steps of two separate presses: an electronic doorbell holds N s per press
+ * (and swallows presses inside the hold); a mechanical re-press within the settle window is the same press.
+ */
+export function pressSpacingMs(chime: ChimeSettings): number {
+  if (chime.mode === 'electronic' && chime.durationS !== null) return chime.durationS * 1000;
+  return chime.settleS * 1000;
+}
+
+/**
  * How long a press whose fall was never heard stays open after its start (electronic: N + tolerance) or after
  * its last edge (mechanical: the settle window).
  */

@@ -48,7 +48,7 @@ export const DEFAULT_HEALTH_PARAMS: HealthParams = {
   missedMax: 3,
   maxSerialJump: 256,
   stuckAfterS: 60,
-  chatterWindowS: 60,
+  chatterWindowS: 5,
   chatterMinEdges: 10,
   wiringMinPresses: 3,
   batteryWarnDays: 60,

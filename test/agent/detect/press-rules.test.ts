@@ -139,6 +139,56 @@ describe('a press absorbs its own re-triggers', () => {
   });
 });
 
+describe('lost reports (found by the fault test: agent killed while presses went on)', () => {
+  /** A CoIoT report with its serial, as the decoder hands it over. */
+  const at = (serial: number, level: boolean, count: number, event = 'S'): Partial<Evidence> => ({
+    level,
+    counter: { value: count, event },
+    serial,
+  });
+
+  it('presses whose every report was missed ring recovered from the jump, not absorbed by the next press', () => {
+    const { rings } = feed(MECHANICAL, [
+      [1, at(1, false, 0, '')],
+      [4.37, at(2, true, 0, '')],
+      [4.58, at(3, false, 1)],
+      // serials 4–9 missed: three presses; the next rise report shows the counter three steps on
+      [18.22, at(10, true, 4)],
+      [18.45, at(11, false, 5)],
+    ]);
+    expect(rings.map((r) => [r.t, r.recovered])).toEqual([
+      [4.37, false],
+      [18.22, false],
+      [18.82, true],
+      [18.82, true],
+      [18.82, true],
+    ]);
+  });
+
+  it('an S counted for a press thought held, with the input high again: that press was released, a new one began', () => {
+    const { rings } = feed(MECHANICAL, [
+      [1, at(1, false, 0, '')],
+      [5, at(2, true, 0, '')],
+      // its release report (serial 3) was lost; the next report is the next press's rise, 3 s later
+      [8, at(4, true, 1)],
+      [8.1, at(5, false, 2)],
+    ]);
+    expect(rings.map((r) => [r.t, r.recovered])).toEqual([
+      [5, false],
+      [8, false],
+    ]);
+  });
+
+  it('an L that arrives with the first report of a hold (its rise report lost) is that press, not one more', () => {
+    const { rings } = feed(electronic(3), [
+      [1, at(1, false, 0, '')],
+      [10.8, at(3, true, 1, 'L')],
+      [13, at(4, false, 1, 'L')],
+    ]);
+    expect(rings.map((r) => [r.t, r.recovered])).toEqual([[10.8, false]]);
+  });
+});
+
 describe('a press ends at its heard fall', () => {
   it('issue repro: electronic N = 5, a press every 6 s: every press rings live at its edge', () => {
     const steps: Step[] = [[0, report(false, 0)]];

@@ -39,7 +39,7 @@ describe('input behaviour from the emulated Uni', () => {
     await broker?.stop();
   });
 
-  it('chatter: a contact closing many times a second without input events; cleared when it calms down', async () => {
+  it('chatter: a contact closing many times a second (no input events here); cleared when it calms down', async () => {
     const edges = Array.from({ length: 10 }, (_, k) => [
       { t: 0.3 * k, level: 1 as const },
       { t: 0.3 * k + 0.15, level: 0 as const },
@@ -51,7 +51,7 @@ describe('input behaviour from the emulated Uni', () => {
     );
     expect(raised[0]).toMatchObject({
       on: true,
-      detail: expect.stringMatching(/rising edges in 4 s, \d+ without/),
+      detail: expect.stringMatching(/rising edges in 4 s/),
     });
     const cleared = await until(
       () => problems('chatter'),
