@@ -57,6 +57,11 @@ export const BOUNDARY_MARGIN_S = 0.15;
 
 interface UnitEvidence {
   highs: number[];
+  /**
+   * Counter steps of this unit beyond its first that reached the agent together, in one jump of the count: the
+   * agent cannot tell them from as many presses whose every other report was lost, so each may ring.
+   */
+  jumpAllowance: number;
   cleanAt?: number;
   counterAt?: number;
   pushAt?: number;
@@ -70,7 +75,7 @@ export function expectRings(
   settings: ProductSettings,
   restartsMs: readonly number[] = [],
 ): DeviceExpectations {
-  const ev: UnitEvidence[] = history.units.map(() => ({ highs: [] }));
+  const ev: UnitEvidence[] = history.units.map(() => ({ highs: [], jumpAllowance: 0 }));
   /** First arrival of a low report made after pulse k fell (before the next rise). */
   const lowAfter = new Map<number, number>();
   const rises = new Map<number, number>();
@@ -131,6 +136,21 @@ export function expectRings(
         break;
       }
     }
+  }
+
+  // Jumps: the steps a count report brings that no earlier report of the same boot had shown.
+  const seenMax = new Map<number, number>();
+  for (const c of counts) {
+    const before = seenMax.get(c.boot);
+    seenMax.set(c.boot, Math.max(before ?? c.count, c.count));
+    if (before === undefined || c.count - before < 2) continue;
+    const perUnit = new Map<number, number>();
+    for (const step of history.steps)
+      if (step.boot === c.boot && step.count > before && step.count <= c.count) {
+        const unit = unitOf(history, pulseAt(history, step.riseMs));
+        if (unit >= 0) perUnit.set(unit, (perUnit.get(unit) ?? 0) + 1);
+      }
+    for (const [unit, n] of perUnit) (ev[unit] as UnitEvidence).jumpAllowance += n - 1;
   }
 
   const segments = group(history, ev, lowAfter, settings, restartsMs);
@@ -226,7 +246,7 @@ function group(
       units: units.map((u) => u.index),
       presses: units.flatMap((u) => u.presses),
       min,
-      max,
+      max: max + units.reduce((n, u) => n + evidence(u).jumpAllowance, 0),
       liveAtMs,
       highsMs,
       evidenceMs,
