@@ -4,11 +4,11 @@
  */
 import { createRequire } from 'node:module';
 import { parse } from 'coap-packet';
+import { silentLogger } from '../agent/core/logger.ts';
 import { Detector, MemoryChannelStore } from '../agent/detect/detector.ts';
 import { decodeCoiot } from '../agent/protocol/coiot-packet.ts';
 import { SHUNI1_SENSORS } from '../agent/protocol/coiot-sensors.ts';
 import { decodeStatus } from '../agent/protocol/coiot-status.ts';
-import { silentLogger } from '../agent/runtime/logger.ts';
 import { Pipeline } from '../agent/runtime/pipeline.ts';
 import { encodeStatus, shuniValues } from '../simulator/emulator/coiot-encode.ts';
 

@@ -1,20 +1,34 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exitCodesMarkdown } from '../agent/cli.ts';
 import { configReferenceMarkdown } from '../agent/config/reference.ts';
 
 const README = join(import.meta.dirname, '..', 'README.md');
-const START = '<!-- config-reference:start -->';
-const END = '<!-- config-reference:end -->';
+/** Replaces what lies between `<!-- name:start -->` and `<!-- name:end -->` with `content`. */
+function generated(text: string, name: string, content: string): string {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const [before, rest] = text.split(start) as [string, string | undefined];
+  if (rest === undefined) throw new Error(`README.md has no ${start}`);
+  const after = rest.split(end)[1] as string;
+  return `${before}${start}\n${content}\n${end}${after}`;
+}
 
-/** The README's configuration reference is generated from the schema; `UPDATE_README=1 npm test` rewrites it. */
+/** The README's generated parts; `UPDATE_README=1 npm test` rewrites them. */
 describe('README', () => {
-  it('documents every configuration key exactly as the schema does', () => {
+  const check = (name: string, content: () => string) => {
     const text = readFileSync(README, 'utf8');
-    const [before, rest] = text.split(START) as [string, string];
-    const after = rest.split(END)[1] as string;
-    const wanted = `${before}${START}\n${configReferenceMarkdown()}\n${END}${after}`;
+    const wanted = generated(text, name, content());
     if (process.env.UPDATE_README === '1' && wanted !== text) writeFileSync(README, wanted);
     else expect(text).toBe(wanted);
+  };
+
+  it('documents every configuration key exactly as the schema does', () => {
+    check('config-reference', configReferenceMarkdown);
+  });
+
+  it("lists every command's exit codes exactly as its --help does", () => {
+    check('exit-codes', exitCodesMarkdown);
   });
 });

@@ -13,7 +13,16 @@ import {
 import { type DoorbellRunResult, runDoorbell, type SeenRing } from '../../simulator/network/doorbell-run.ts';
 import { faultPlan } from '../../simulator/network/faults.ts';
 import { seededRandom } from '../../simulator/network/random.ts';
-import type { CommandContext } from './context.ts';
+import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
+
+export const DEMO_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
+  [0, 'every press rang exactly once'],
+  [
+    1,
+    'a press did not ring, or rang twice (the trace and config are written for replay), or the demo failed',
+  ],
+  [2, 'bad arguments'],
+];
 
 interface DemoOptions {
   presses: number;
@@ -57,7 +66,7 @@ function percentile(sorted: readonly number[], p: number): number | undefined {
 }
 
 export function demoCommand(ctx: CommandContext): Command {
-  return new Command('demo')
+  const command = new Command('demo')
     .description(
       'The whole chain on this machine, no hardware and no configuration: an embedded MQTT broker, emulated\n' +
         'Shelly Unis on loopback, the agent, and a visitor pressing the doorbell through the SPICE model of the\n' +
@@ -87,7 +96,8 @@ export function demoCommand(ctx: CommandContext): Command {
       'after',
       '\nExamples:\n  doorbell-agent demo\n  doorbell-agent demo --presses 10 --loss 0.3 --devices 3\n' +
         '  doorbell-agent demo --gen plus --chime electronic:2\n\n' +
-        'A failing run writes its trace and config; replay it with `doorbell-agent replay --config <cfg> <trace>`.',
+        'A failing run writes its trace and config; replay it with `doorbell-agent replay --config <cfg> <trace>`.\n' +
+        exitCodeHelp(DEMO_EXIT_CODES),
     )
     .action(async (options: DemoOptions) => {
       const started = performance.now();
@@ -141,6 +151,7 @@ export function demoCommand(ctx: CommandContext): Command {
       for (const v of result.violations) ctx.stderr.write(`demo: ${v}\n`);
       ctx.exitCode = ok ? 0 : 1;
     });
+  return setExitCodes(command, DEFAULT_EXIT_CODES);
 }
 
 function summarise(

@@ -1,3 +1,5 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CoiotPeer } from '../../simulator/emulator/coiot-node.ts';
@@ -21,8 +23,15 @@ import {
   formatKnobs,
   knobs as withDefaults,
 } from '../../simulator/uni/knobs.ts';
+import { socketError, UsageError } from '../core/errors.ts';
 import { decodeCoiot } from '../protocol/coiot-packet.ts';
-import type { CommandContext } from './context.ts';
+import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
+
+export const EMULATE_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
+  [0, 'stopped by Ctrl-C (SIGINT) or SIGTERM'],
+  [1, 'could not start: the --http port taken, another failure while running'],
+  [2, 'bad arguments: an id that is not shellyuni-<MAC>, a bad --coiot target'],
+];
 
 interface EmulateOptions {
   gen: UniGen;
@@ -33,6 +42,7 @@ interface EmulateOptions {
   pressEvery?: number;
   hold: number;
   chime: ChimeSpec;
+  pidFile?: string;
   firmware: Partial<FirmwareKnobs>;
 }
 
@@ -40,7 +50,7 @@ interface EmulateOptions {
 export function macFromId(id: string, gen: UniGen): string {
   const prefix = gen === 'gen1' ? 'shellyuni-' : 'shellyplusuni-';
   const m = new RegExp(`^${prefix}([0-9A-Fa-f]{12})$`).exec(id);
-  if (!m) throw new InvalidArgumentError(`a ${gen} id is ${prefix}<12 hex digits of the MAC>`);
+  if (!m) throw new InvalidArgumentError(`${prefix}<12 hex digits of the MAC> for --gen ${gen}`);
   return (m[1] as string).toUpperCase();
 }
 
@@ -65,8 +75,19 @@ export function describeSend(send: WireSend): string {
   }
 }
 
+/**
+ * How to press from another shell. The pid is this process's own: the one a user sees for `npx doorbell-agent`
+ * is npx's, and SIGUSR1 to a plain Node process opens its inspector instead of pressing.
+ */
+export function pressHelp(pid: number, pidFile?: string): string {
+  const kill = `kill -USR1 ${pid}`;
+  return pidFile
+    ? `press: Enter here, or from another shell: ${kill} (or kill -USR1 $(cat ${pidFile}))`
+    : `press: Enter here, or from another shell: ${kill} (pid ${pid} is this emulator, not npx)`;
+}
+
 export function emulateCommand(ctx: CommandContext): Command {
-  return new Command('emulate')
+  const command = new Command('emulate')
     .description(
       'Run one emulated Shelly Uni on this machine, for trying Home Assistant, Node-RED, automations or any Shelly\n' +
         'client without hardware: Gen1 SHUNI-1 (CoIoT, MQTT, HTTP API) or Plus Uni (MQTT). Presses the doorbell on\n' +
@@ -91,6 +112,10 @@ export function emulateCommand(ctx: CommandContext): Command {
       mode: 'mechanical',
     } as ChimeSpec)
     .option(
+      '--pid-file <file>',
+      "write this process's pid there, for scripts: kill -USR1 $(cat FILE) presses",
+    )
+    .option(
       '--firmware <key=value>',
       'what the firmware does where it is unconfirmed (repeat for several knobs; see below)',
       parseKnob,
@@ -102,15 +127,18 @@ export function emulateCommand(ctx: CommandContext): Command {
         '\nExamples:\n  doorbell-agent emulate --coiot 127.0.0.1:5683 --press-every 10\n' +
         '  doorbell-agent emulate --gen plus --mqtt mqtt://127.0.0.1:1883 --firmware gen2Mode=switch\n' +
         '  doorbell-agent emulate --coiot 127.0.0.1:5683 --firmware unicastCode=2.05 --firmware reports=batched\n\n' +
+        'Press with Enter, or with `kill -USR1 <pid>` using the pid the emulator prints at start (under npx, the pid\n' +
+        "you see is npx's, and SIGUSR1 to it opens Node's inspector instead), or --pid-file.\n" +
         'Input events need btn_type momentary or detached; this Uni starts as detached (a real one ships as toggle:\n' +
-        'set it with GET /settings/relay/0?btn_type=toggle to see the difference). SIGINT/SIGTERM stops it.',
+        'set it with GET /settings/relay/0?btn_type=toggle to see the difference). SIGINT/SIGTERM stops it.\n' +
+        exitCodeHelp(EMULATE_EXIT_CODES),
     )
     .action(async (options: EmulateOptions) => {
       const out = (line: string) => ctx.stdout.write(`${line}\n`);
       const id =
         options.id ?? (options.gen === 'gen1' ? 'shellyuni-AABBCC000001' : 'shellyplusuni-aabbcc000001');
-      const mac = macFromId(id, options.gen);
-      const peer = options.gen === 'gen1' ? parseCoiotTarget(options.coiot) : null;
+      const mac = usage(() => macFromId(id, options.gen), '--id');
+      const peer = options.gen === 'gen1' ? usage(() => parseCoiotTarget(options.coiot), '--coiot') : null;
       const uni: EmulatedUni = await startEmulatedUni({
         gen: options.gen,
         mac,
@@ -119,15 +147,12 @@ export function emulateCommand(ctx: CommandContext): Command {
         mqtt: options.mqtt ? { url: options.mqtt } : null,
         http: options.http === undefined ? null : { port: options.http, host: '0.0.0.0' },
         onSend: (send) => out(`${new Date().toISOString()} ${describeSend(send)}`),
+      }).catch((error: unknown) => {
+        const port = (error as { port?: unknown }).port;
+        if (options.http !== undefined && (port === options.http || port === undefined))
+          throw socketError(error, HTTP_SETTINGS, '0.0.0.0', options.http);
+        throw error;
       });
-      out(
-        `emulating ${uni.id} (${options.gen === 'gen1' ? 'SHUNI-1' : 'SNSN-0043X'}), ${formatChime(options.chime)} chime` +
-          (peer ? `, CoIoT → ${peer === 'mcast' ? '224.0.1.187:5683' : `${peer.host}:${peer.port}`}` : '') +
-          (options.mqtt ? `, MQTT ${options.mqtt}` : '') +
-          (uni.http ? `, HTTP on port ${uni.http.port}` : '') +
-          `, firmware ${formatKnobs(withDefaults(options.firmware))}` +
-          '. Enter or SIGUSR1 presses the button; Ctrl-C stops.',
-      );
       let presses = 0;
       const press = () => {
         presses++;
@@ -135,6 +160,8 @@ export function emulateCommand(ctx: CommandContext): Command {
         out(`press ${presses}`);
         uni.input(idealInput(closures));
       };
+      // Ready to press before the pid is shown or written: SIGUSR1 without a handler opens Node's inspector.
+      process.on('SIGUSR1', press);
       const timer =
         options.pressEvery === undefined ? undefined : setInterval(press, options.pressEvery * 1000);
       const lines =
@@ -142,7 +169,17 @@ export function emulateCommand(ctx: CommandContext): Command {
           ? createInterface({ input: process.stdin })
           : undefined;
       lines?.on('line', press);
-      process.on('SIGUSR1', press);
+      const pidFile = options.pidFile === undefined ? undefined : resolve(options.pidFile);
+      if (pidFile) writeFileSync(pidFile, `${process.pid}\n`);
+      out(
+        `emulating ${uni.id} (${options.gen === 'gen1' ? 'SHUNI-1' : 'SNSN-0043X'}), ${formatChime(options.chime)} chime` +
+          (peer ? `, CoIoT → ${peer === 'mcast' ? '224.0.1.187:5683' : `${peer.host}:${peer.port}`}` : '') +
+          (options.mqtt ? `, MQTT ${options.mqtt}` : '') +
+          (uni.http ? `, HTTP on port ${uni.http.port}` : '') +
+          `, firmware ${formatKnobs(withDefaults(options.firmware))}` +
+          `; pid ${process.pid}. Ctrl-C stops.`,
+      );
+      out(pressHelp(process.pid, pidFile));
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
@@ -156,8 +193,27 @@ export function emulateCommand(ctx: CommandContext): Command {
       process.off('SIGUSR1', press);
       lines?.close();
       await uni.stop();
+      if (pidFile) rmSync(pidFile, { force: true });
       out(`stopped after ${presses} presses`);
     });
+  return setExitCodes(command, DEFAULT_EXIT_CODES);
+}
+
+const HTTP_SETTINGS = {
+  what: 'emulated HTTP API',
+  hostKey: '--http',
+  portKey: '--http',
+  usualSuspect: 'another emulator, or a web server',
+};
+
+/** An argument checked inside the action: its complaint becomes a usage error naming the option. */
+function usage<T>(parse: () => T, option: string): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new UsageError(`${option}: expected ${error.message}`);
+    throw error;
+  }
 }
 
 function parseGen(value: string): UniGen {

@@ -2,28 +2,38 @@ import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
-import { DoorbellAgentError } from '../errors.ts';
-import { createLogger } from '../runtime/logger.ts';
-import { replayTrace } from '../trace/replay.ts';
+import { UsageError } from '../core/errors.ts';
+import { createLogger } from '../core/logger.ts';
+import { replayTrace } from '../runtime/replay.ts';
 import { formatEvent } from '../trace/write.ts';
-import type { CommandContext } from './context.ts';
+import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
+
+export const REPLAY_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
+  [0, 'the trace was replayed (bad lines are reported on stderr and skipped)'],
+  [1, 'the replay failed part way'],
+  [2, 'bad configuration or arguments: no such trace or config file, an invalid key, no devices'],
+];
 
 export function replayCommand(ctx: CommandContext): Command {
-  return new Command('replay')
+  const command = new Command('replay')
     .description(
-      'Run the real decoders and detector over a recorded trace (JSONL, shared trace format) on a virtual\n' +
+      'Run the real decoders and detector over a recorded trace (JSONL, docs/trace-format.md) on a virtual\n' +
         'clock, and print what the agent decides (ring/problem/battery events, one JSON object per line).',
     )
     .requiredOption('-c, --config <file>', 'configuration file (the devices and their chime settings)')
     .argument('<trace>', 'trace file, one JSON object per line; `-` reads standard input')
     .addHelpText(
       'after',
-      '\nExample:\n  doorbell-agent replay --config example.yaml example.jsonl\n\n' +
-        'Bad trace lines are reported on stderr with their line number and skipped.',
+      '\nExample:\n' +
+        '  doorbell-agent replay --config examples/traces/example-mechanical-coiot.yaml \\\n' +
+        '      examples/traces/example-mechanical-coiot.jsonl\n\n' +
+        'Bad trace lines are reported on stderr with their line number and skipped.\n' +
+        exitCodeHelp(REPLAY_EXIT_CODES),
     )
     .action(async (trace: string, options: { config: string }) => {
-      const config = loadConfig(options.config, process.env, { missingOk: false });
-      if (trace !== '-' && !existsSync(trace)) throw new DoorbellAgentError(`${trace}: no such trace file`);
+      const config = loadConfig(options.config, process.env, { requireDevices: true });
+      if (trace !== '-' && !existsSync(trace))
+        throw new UsageError(`${trace}: no such trace file (the <trace> argument of replay)`);
       const input = trace === '-' ? process.stdin : createReadStream(trace, 'utf8');
       const summary = await replayTrace({
         config,
@@ -36,4 +46,5 @@ export function replayCommand(ctx: CommandContext): Command {
         `replayed ${summary.lines} lines (${summary.skipped} skipped, ${summary.restarts} restarts): ${summary.rings} rings\n`,
       );
     });
+  return setExitCodes(command, DEFAULT_EXIT_CODES);
 }

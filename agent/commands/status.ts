@@ -1,9 +1,16 @@
 import { Command } from 'commander';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.ts';
+import { DATA_DIR_ENV, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { DoorbellAgentError } from '../core/errors.ts';
 import type { HealthRecord } from '../health/monitor.ts';
-import { readHealthRecords } from '../health/sqlite-store.ts';
-import type { CommandContext } from './context.ts';
+import { readHealthRecords } from '../store/health-store.ts';
+import { type CommandContext, exitCodeHelp, setExitCodes } from './context.ts';
+
+export const STATUS_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
+  [0, 'every doorbell is well'],
+  [1, 'a problem is raised, or the agent has saved nothing yet'],
+  [2, 'could not tell: bad configuration or arguments, or a store that cannot be read'],
+];
 
 /** Records older than this mean the agent is not running (it writes at least once a minute while reports arrive). */
 const STALE_MS = 3 * 60_000;
@@ -14,20 +21,28 @@ const STALE_MS = 3 * 60_000;
  * agent is running, needs no open port, and says how old what it shows is.
  */
 export function statusCommand(ctx: CommandContext): Command {
-  return new Command('status')
+  const command = new Command('status')
     .description(
       'Show each doorbell: Shelly connection and last report, last ring, problems, battery (and its basis),\n' +
         'from what the agent last saved in its store (store.path).',
     )
-    .option('-c, --config <file>', 'configuration file (YAML)', DEFAULT_CONFIG_FILE)
+    .option('-c, --config <file>', `configuration file (YAML) (default: ./${DEFAULT_CONFIG_FILE})`)
+    .option('--data <dir>', `data directory of the agent, as given to run (or $${DATA_DIR_ENV})`)
     .option('--json', 'print the saved records as JSON instead')
-    .addHelpText(
-      'after',
-      '\nExit code: 0 all well, 1 a problem is raised (or nothing saved yet), 2 bad config.',
-    )
-    .action((options: { config: string; json?: boolean }) => {
-      const config = loadConfig(options.config);
-      const records = readHealthRecords(config.store.path);
+    .addHelpText('after', exitCodeHelp(STATUS_EXIT_CODES))
+    .action((options: { config?: string; data?: string; json?: boolean }) => {
+      const config = loadConfig(options.config, process.env, {
+        requireDevices: true,
+        ...(options.data === undefined ? {} : { dataDir: options.data }),
+      });
+      let records: HealthRecord[] | null;
+      try {
+        records = readHealthRecords(config.store.path);
+      } catch (error) {
+        throw new DoorbellAgentError(
+          `store.path: cannot read ${config.store.path}: ${(error as Error).message} (is it the agent's database?)`,
+        );
+      }
       const now = Date.now();
       if (options.json) {
         ctx.stdout.write(`${JSON.stringify(records ?? [], null, 2)}\n`);
@@ -37,6 +52,7 @@ export function statusCommand(ctx: CommandContext): Command {
       const problems = (records ?? []).some((r) => r.problems.length > 0);
       ctx.exitCode = records === null || records.length === 0 || problems ? 1 : 0;
     });
+  return setExitCodes(command, { usage: 2, config: 2, failure: 2 });
 }
 
 /** The screen, pure (tests call it with a fixed `now`). */

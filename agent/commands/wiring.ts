@@ -1,64 +1,107 @@
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { SweepProgress } from '../../simulator/circuit/sweep.ts';
-import type { CommandContext } from './context.ts';
+import { DoorbellAgentError, UsageError } from '../core/errors.ts';
+import { type CommandContext, exitCodeHelp, setExitCodes } from './context.ts';
 
 const PROGRESS_AFTER_MS = 1000;
 const BAR_WIDTH = 24;
 
+/** The monitoring-plugin convention: a tool reading the code can tell "bad wiring" from "could not check". */
+export const WIRING_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
+  [0, 'PASS: every check passes'],
+  [1, 'WARN: works, but a check rests on assumed values or a thin margin'],
+  [2, 'FAIL: a check fails'],
+  [3, 'could not decide: no such file, an invalid installation or parts file, bad arguments, engine failure'],
+];
+
 export function wiringCommand(ctx: CommandContext): Command {
-  const output = {
-    writeOut: (s: string) => ctx.stdout.write(s),
-    writeErr: (s: string) => ctx.stderr.write(s),
-  };
   const check = new Command('check')
     .description(
-      'Simulate an installation (YAML) with ngspice across supply tolerance, mains frequency and battery life;\n' +
-        'exit 0 pass, 1 warn, 2 fail.',
+      'Simulate an installation (YAML) with ngspice across supply tolerance, mains frequency and battery life,\n' +
+        'and judge whether the Uni will see one clean ring per press.',
     )
     .argument('<file>', 'installation file, e.g. circuits/examples/seed-final-12vac.yaml')
     .option('--json', 'print the report as JSON')
-    .option('--plot <svg>', 'write the press waveforms at the nominal point as an SVG')
+    .option('--plot <file>', 'write the press waveforms at the nominal point to this SVG file')
     .option(
       '--parts <file>',
       'part parameters to use instead of circuits/parts.yaml (override assumed values)',
     )
-    .configureOutput(output)
-    .exitOverride()
+    .addHelpText('after', exitCodeHelp(WIRING_EXIT_CODES))
     .action(async (file: string, opts: { json?: boolean; plot?: string; parts?: string }) => {
+      mustBeFile(file, 'installation file (the <file> argument)');
+      if (opts.parts !== undefined) mustBeFile(opts.parts, 'parts file (--parts)');
       // Loaded here, not at start-up: the simulator (and its WebAssembly ngspice) is not `run`'s to carry.
-      const [{ checkWiring }, { renderPressPlot }, { formatTextReport }, { toJsonReport }] =
+      const [{ checkWiring }, { loadParts }, { renderPressPlot }, { formatTextReport }, { toJsonReport }] =
         await Promise.all([
           import('../../simulator/circuit/check-wiring.ts'),
+          import('../../simulator/circuit/parts.ts'),
           import('../../simulator/report/svg-plot.ts'),
           import('../../simulator/report/text-report.ts'),
           import('../../simulator/report/wiring-result.ts'),
         ]);
+      if (opts.parts !== undefined) {
+        const parts = opts.parts;
+        await loadParts(parts).catch((error: unknown) => {
+          throw asAgentError(error, `--parts ${parts}: not a parts file`);
+        });
+      }
       const progress = progressBar(ctx.stderr);
-      const result = await checkWiring(file, { partsFile: opts.parts, onProgress: progress.update });
-      progress.end();
+      const result = await checkWiring(file, { partsFile: opts.parts, onProgress: progress.update })
+        .catch((error: unknown) => {
+          throw asAgentError(error, `${file}: the check could not run`);
+        })
+        .finally(() => progress.end());
       ctx.stdout.write(
         opts.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : formatTextReport(result),
       );
       if (opts.plot) {
         const title = `${file}: press at ${result.nominal.vac} VAC ${result.nominal.hz} Hz`;
-        await writeFile(opts.plot, renderPressPlot(result.nominalScenario, title));
+        const plot = resolve(opts.plot);
+        try {
+          await writeFile(plot, renderPressPlot(result.nominalScenario, title));
+        } catch (error) {
+          throw new UsageError(
+            `--plot ${opts.plot}: cannot write ${plot} (${(error as NodeJS.ErrnoException).code})`,
+          );
+        }
+        // On stderr, so that --json output stays one JSON document.
+        ctx.stderr.write(`wiring check: press plot written to ${plot}\n`);
       }
       ctx.exitCode = result.exitCode;
     });
-  return new Command('wiring')
+  const wiring = new Command('wiring')
     .description('Check doorbell → relay → Uni wiring with a SPICE model before installing it.')
-    .configureOutput(output)
     .addCommand(check);
+  return setExitCodes(wiring, { usage: 3, config: 3, failure: 3 });
 }
 
-/** A bar on stderr, shown only once a sweep has run for more than a second. */
-function progressBar(stderr: NodeJS.WritableStream) {
+function mustBeFile(path: string, what: string): void {
+  if (!existsSync(path)) throw new UsageError(`${path}: no such ${what}`);
+  if (!statSync(path).isFile()) throw new UsageError(`${path}: a folder, not a file: expected the ${what}`);
+}
+
+/** Errors the simulator raises on purpose pass as they are; anything else becomes one line in `context`. */
+function asAgentError(error: unknown, context: string): unknown {
+  if (error instanceof DoorbellAgentError) return error;
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.replace(/:$/, '');
+  return new DoorbellAgentError(`${context}: ${message}`, { cause: error });
+}
+
+/**
+ * A bar on stderr, only on a terminal (redirected output gets no carriage returns), and only once a sweep has
+ * run for more than a second.
+ */
+export function progressBar(stderr: NodeJS.WritableStream, afterMs = PROGRESS_AFTER_MS) {
   const started = Date.now();
+  const terminal = (stderr as { isTTY?: boolean }).isTTY === true;
   let shown = false;
   return {
     update({ done, total }: SweepProgress) {
-      if (Date.now() - started < PROGRESS_AFTER_MS) return;
+      if (!terminal || Date.now() - started < afterMs) return;
       shown = true;
       const filled = Math.round((done / total) * BAR_WIDTH);
       stderr.write(
@@ -67,6 +110,7 @@ function progressBar(stderr: NodeJS.WritableStream) {
     },
     end() {
       if (shown) stderr.write('\n');
+      shown = false;
     },
   };
 }

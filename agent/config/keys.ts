@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { configSchema } from './schema.ts';
+import { configSchema, isFileKey } from './schema.ts';
 
 /** What an environment variable's text is turned into before validation. */
 export type LeafKind = 'string' | 'number' | 'boolean' | 'list';
@@ -13,6 +13,8 @@ export interface ConfigLeaf {
   description: string;
   /** `DOORBELL_AGENT_<SECTION>_<KEY>`, e.g. `DOORBELL_AGENT_MQTT_BASE_TOPIC`. */
   env: string;
+  /** A file path: resolved from the configuration file's folder when written relative. */
+  file: boolean;
 }
 
 export const ENV_PREFIX = 'DOORBELL_AGENT_';
@@ -45,6 +47,7 @@ export function configLeaves(options: { lists?: boolean } = {}): ConfigLeaf[] {
     let nullable = false;
     let defaultValue: unknown;
     let description = describe(schema);
+    let file = isFileKey(schema);
     for (;;) {
       const d = def(node);
       if (d.type === 'default' || d.type === 'prefault') {
@@ -55,6 +58,7 @@ export function configLeaves(options: { lists?: boolean } = {}): ConfigLeaf[] {
       else if (d.type !== 'optional') break;
       if (d.type !== 'pipe') node = d.innerType as AnySchema;
       description ??= describe(node);
+      file ||= isFileKey(node);
     }
     const d = def(node);
     if (d.type === 'object') {
@@ -80,6 +84,7 @@ export function configLeaves(options: { lists?: boolean } = {}): ConfigLeaf[] {
       default: defaultValue,
       description: description ?? '',
       env: ENV_PREFIX + path.join('_').toUpperCase(),
+      file,
     });
   };
   visit(configSchema, []);

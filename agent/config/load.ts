@@ -1,30 +1,42 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, ConfigFileError } from '../core/errors.ts';
 import { applyEnvOverrides, type EnvOverride } from './env.ts';
-import { knownKeys } from './keys.ts';
-import { type Config, configSchema } from './schema.ts';
+import { configLeaves, knownKeys } from './keys.ts';
+import { type Config, configSchema, DEFAULT_STORE_FILE } from './schema.ts';
 import { unknownKey, unknownKeys } from './unknown-keys.ts';
 import { locate, type Position } from './yaml-position.ts';
 
 export const DEFAULT_CONFIG_FILE = 'doorbell-agent.yaml';
+/** The data directory, when `--data` does not name one. */
+export const DATA_DIR_ENV = 'DOORBELL_AGENT_DATA';
 
 export interface LoadOptions {
-  /** A missing file yields the defaults. Default: true only for `doorbell-agent.yaml`. */
-  missingOk?: boolean;
+  /** At least one device must be configured (what `run`, `status` and `replay` need). Default false. */
+  requireDevices?: boolean;
+  /** `--data DIR`: where the store goes unless `store.path` says otherwise; else `$DOORBELL_AGENT_DATA`. */
+  dataDir?: string;
 }
 
 /**
- * Reads `file` (YAML), applies `DOORBELL_AGENT_*` overrides from `env`, validates, and reads `mqtt.password_file`.
+ * Reads `file` (YAML; undefined = `./doorbell-agent.yaml`, which must then exist), applies `DOORBELL_AGENT_*`
+ * overrides from `env`, validates, resolves file paths, and reads the password files.
  * Throws `ConfigError` listing every problem as `file:line:col key.path: message`; values never appear in it.
+ *
+ * File paths written relative in the file are taken from the file's folder, so the agent finds the same files
+ * whatever its current directory; set by an environment variable, from the current directory. `store.path`,
+ * when not set at all, is in the data directory if there is one, else beside the configuration file.
  */
 export function loadConfig(
-  file: string = DEFAULT_CONFIG_FILE,
+  file: string | undefined = undefined,
   env: NodeJS.ProcessEnv = process.env,
   options: LoadOptions = {},
 ): Config {
-  const text = readConfigText(file, options.missingOk ?? file === DEFAULT_CONFIG_FILE);
+  const named = file !== undefined;
+  file ??= DEFAULT_CONFIG_FILE;
+  const text = readConfigText(file, named);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -48,6 +60,29 @@ export function loadConfig(
   if (!parsed.success) throw new ConfigError(file, describeAll(problems, where));
 
   const config = parsed.data;
+  if (options.requireDevices && config.devices.length === 0) {
+    throw new ConfigError(file, [
+      `${where(['devices']).text} devices: at least one device is required, e.g. devices: [{ id: shellyuni-<MAC> }]`,
+    ]);
+  }
+  const dataDir = options.dataDir ?? (env[DATA_DIR_ENV] || undefined);
+  resolveFiles(config, value, overrides, dirname(resolve(file)), dataDir);
+  const unreadable = configLeaves()
+    // The store is created if missing; password files are read just below, with their own message.
+    .filter(
+      (leaf) => leaf.file && leaf.path.join('.') !== 'store.path' && !leaf.path.includes('password_file'),
+    )
+    .flatMap((leaf) => {
+      const path = valueAt(config, leaf.path);
+      if (typeof path !== 'string') return [];
+      try {
+        accessSync(path, constants.R_OK);
+        return [];
+      } catch (error) {
+        return [`${where(leaf.path).text} ${keyPath(leaf.path)}: cannot read ${path} (${errorCode(error)})`];
+      }
+    });
+  if (unreadable.length > 0) throw new ConfigError(file, unreadable);
   for (const [section, holder] of [
     ['mqtt', config.mqtt],
     ['embedded_broker', config.embedded_broker],
@@ -58,21 +93,77 @@ export function loadConfig(
     } catch (error) {
       const path = [section, 'password_file'];
       throw new ConfigError(file, [
-        `${where(path).text} ${keyPath(path)}: cannot read the password file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        `${where(path).text} ${keyPath(path)}: cannot read the password file (${errorCode(error)})`,
       ]);
     }
   }
   return config;
 }
 
-function readConfigText(file: string, missingOk: boolean): string {
+function readConfigText(file: string, named: boolean): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && missingOk) return '';
-    throw new ConfigError(file, [`${file}: cannot read the configuration file (${code ?? String(error)})`]);
+    const code = errorCode(error);
+    if (code === 'ENOENT' && !named) {
+      throw new ConfigFileError(
+        file,
+        `no configuration file: there is no ${file} in ${process.cwd()}. Write one (README: Quick start) or name it with --config FILE`,
+      );
+    }
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'this is a folder, not a file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : 'cannot read it';
+    throw new ConfigFileError(file, `${file}: configuration file: ${why} (${code})`);
   }
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException | undefined)?.code ?? String(error);
+}
+
+/**
+ * Makes every file path of `config` absolute: relative ones from the config file's folder (`base`), or from the
+ * current directory when an environment variable set them; `store.path` left unset goes to `dataDir`.
+ */
+function resolveFiles(
+  config: Config,
+  raw: unknown,
+  overrides: EnvOverride[],
+  base: string,
+  dataDir: string | undefined,
+): void {
+  for (const leaf of configLeaves().filter((l) => l.file)) {
+    const value = valueAt(config, leaf.path);
+    if (typeof value !== 'string') continue;
+    const byEnv = overrideFor(overrides, leaf.path) !== undefined;
+    const unset = valueAt(raw, leaf.path) === undefined;
+    let path: string;
+    if (leaf.path.join('.') === 'store.path' && unset && dataDir !== undefined)
+      path = resolve(dataDir, DEFAULT_STORE_FILE);
+    else if (isAbsolute(value)) path = value;
+    else path = byEnv ? resolve(value) : join(base, value);
+    setAt(config, leaf.path, path);
+  }
+}
+
+function valueAt(tree: unknown, path: readonly string[]): unknown {
+  let node = tree;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function setAt(tree: unknown, path: readonly string[], value: unknown): void {
+  const parent = valueAt(tree, path.slice(0, -1)) as Record<string, unknown>;
+  parent[path[path.length - 1] as string] = value;
 }
 
 interface Problem {

@@ -1,4 +1,6 @@
+import { isIP, isIPv4 } from 'node:net';
 import { z } from 'zod';
+import { channelKey } from '../core/channel-key.ts';
 
 /**
  * The one description of the configuration: type, default and documentation of every key.
@@ -6,19 +8,66 @@ import { z } from 'zod';
  * Objects are strict so that a misspelt key is reported instead of silently ignored.
  */
 
+/** `store.path` when nothing else is said: in the data directory, else beside the configuration file. */
+export const DEFAULT_STORE_FILE = 'doorbell-agent.sqlite';
+
 const MQTT_URL = /^(mqtts?|wss?|tcp|ssl|tls):\/\/[^\s]+$/;
 /** A Shelly device id is also an MQTT topic level, so it must not contain `/`, `+`, `#` or spaces. */
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 const nullableString = (doc: string) => z.string().min(1).nullable().default(null).describe(doc);
 
+/**
+ * A file the agent reads or writes. Written relative, it is taken from the configuration file's folder (from the
+ * current directory when an environment variable sets it): `load.ts` resolves every key marked `file`.
+ */
+const nullableFile = (doc: string) =>
+  z.string().min(1).nullable().default(null).meta({ description: doc, file: true });
+
+/** Is this schema (a key of the configuration) marked as a file path? */
+export function isFileKey(schema: z.core.$ZodType): boolean {
+  return (z.globalRegistry.get(schema as z.ZodType) as { file?: unknown } | undefined)?.file === true;
+}
+
+/**
+ * An address to listen on: an IP address or a host name, without a port (each listener has its own port key).
+ * `host:port` is refused with a message that names the port key, rather than failing later in DNS.
+ */
+const listenAddress = (portKey: string, defaultValue: string, doc: string) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((value, ctx) => {
+      if (isIP(value) !== 0) return;
+      const hostPort = /^(?:\[([^\]]*)\]|([^:]*)):(\d*)$/.exec(value);
+      if (hostPort) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `an address only, without a port: write ${hostPort[1] ?? hostPort[2]} here and the port in ${portKey}`,
+        });
+      } else if (!HOST_NAME.test(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be an IP address (0.0.0.0 = every interface) or a host name',
+        });
+      }
+    })
+    .default(defaultValue)
+    .describe(doc);
+
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?$/;
+
+/** `devices[].address`: an IPv4 address, optionally `:port` for the device's HTTP API (default 80). */
+const DEVICE_ADDRESS = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/;
+
 const tlsSchema = z
   .strictObject({
-    ca: nullableString('File with the CA certificate(s) that signed the broker certificate (PEM).'),
-    cert: nullableString(
+    ca: nullableFile('File with the CA certificate(s) that signed the broker certificate (PEM).'),
+    cert: nullableFile(
       'File with the client certificate (PEM), for brokers that require client certificates.',
     ),
-    key: nullableString('File with the private key of `cert` (PEM).'),
+    key: nullableFile('File with the private key of `cert` (PEM).'),
     reject_unauthorized: z
       .boolean()
       .default(true)
@@ -39,7 +88,7 @@ const mqttSchema = z
     password: nullableString(
       'Password for the broker. Prefer `password_file` or DOORBELL_AGENT_MQTT_PASSWORD.',
     ),
-    password_file: nullableString('File whose content (trailing newline removed) is the broker password.'),
+    password_file: nullableFile('File whose content (trailing newline removed) is the broker password.'),
     client_id: nullableString('MQTT client id. null = `doorbell-agent_<hostname>`.'),
     base_topic: z
       .string()
@@ -52,13 +101,31 @@ const mqttSchema = z
         'Prefix of every topic the agent publishes (`<base_topic>/<device>/ring`, `<base_topic>/agent/status`).',
       ),
     tls: tlsSchema,
+    reconnect_min_s: z
+      .number()
+      .positive()
+      .max(3600)
+      .default(1)
+      .describe(
+        'First wait before reconnecting to an unreachable broker; it doubles (with ±25 % jitter) up to `reconnect_max_s`.',
+      ),
+    reconnect_max_s: z
+      .number()
+      .positive()
+      .max(3600)
+      .default(60)
+      .describe('Longest wait between two attempts to reach the broker.'),
   })
   .prefault({})
   .describe('Where rings, availability and discovery are published.');
 
 const embeddedBrokerSchema = z
   .strictObject({
-    host: z.string().min(1).default('0.0.0.0').describe('Address the embedded broker listens on.'),
+    host: listenAddress(
+      'embedded_broker.port',
+      '0.0.0.0',
+      'Address the embedded broker listens on (no port: that is `port`).',
+    ),
     port: z.number().int().min(0).max(65535).default(1883).describe('TCP port of the embedded broker.'),
     username: nullableString(
       'User name every client must give. Required (with a password) when `host` is not a loopback address.',
@@ -66,14 +133,14 @@ const embeddedBrokerSchema = z
     password: nullableString(
       'Password every client must give. Prefer `password_file` or DOORBELL_AGENT_EMBEDDED_BROKER_PASSWORD.',
     ),
-    password_file: nullableString(
+    password_file: nullableFile(
       'File whose content (trailing newline removed) is the embedded broker password.',
     ),
     tls: z
       .strictObject({
-        cert: nullableString('Server certificate (PEM). Set with `key` to serve MQTT over TLS (mqtts).'),
-        key: nullableString('Private key of `cert` (PEM).'),
-        ca: nullableString('CA (PEM) that client certificates must chain to; null = no client certificates.'),
+        cert: nullableFile('Server certificate (PEM). Set with `key` to serve MQTT over TLS (mqtts).'),
+        key: nullableFile('Private key of `cert` (PEM).'),
+        ca: nullableFile('CA (PEM) that client certificates must chain to; null = no client certificates.'),
       })
       .prefault({})
       .describe('TLS for the embedded broker: with `cert` and `key` it speaks only MQTT over TLS.'),
@@ -106,7 +173,11 @@ const coiotSchema = z
       .boolean()
       .default(true)
       .describe('Listen to CoIoT (CoAP over UDP) status reports from Gen1 devices.'),
-    listen: z.string().min(1).default('0.0.0.0').describe('Address the CoIoT UDP socket binds to.'),
+    listen: listenAddress(
+      'coiot.port',
+      '0.0.0.0',
+      'Address the CoIoT UDP socket binds to (no port: that is `port`).',
+    ),
     port: z.number().int().min(1).max(65535).default(5683).describe('CoIoT UDP port.'),
     multicast: z.boolean().default(true).describe('Join the CoIoT multicast group.'),
     multicast_group: z.ipv4().default('224.0.1.187').describe('CoIoT multicast group.'),
@@ -139,11 +210,11 @@ const shellyMqttSchema = z
 
 const storeSchema = z
   .strictObject({
-    path: z
-      .string()
-      .min(1)
-      .default('doorbell-agent.sqlite')
-      .describe('Database that keeps event counters and recent press ids across restarts.'),
+    path: z.string().min(1).default(DEFAULT_STORE_FILE).meta({
+      description:
+        'Database that keeps event counters and recent press ids across restarts. Default: in the data directory (`--data` or DOORBELL_AGENT_DATA) if one is given, else beside the configuration file.',
+      file: true,
+    }),
   })
   .prefault({})
   .describe('Persistent state.');
@@ -317,11 +388,11 @@ const healthSchema = z
 const metricsSchema = z
   .strictObject({
     enabled: z.boolean().default(false).describe('Serve Prometheus `/metrics` and `/healthz` over HTTP.'),
-    host: z
-      .string()
-      .min(1)
-      .default('127.0.0.1')
-      .describe('Address the metrics server binds to (loopback only by default).'),
+    host: listenAddress(
+      'metrics.port',
+      '127.0.0.1',
+      'Address the metrics server binds to (loopback only by default; no port: that is `port`).',
+    ),
     port: z.number().int().min(0).max(65535).default(9464).describe('TCP port of the metrics server.'),
   })
   .prefault({})
@@ -445,9 +516,20 @@ const deviceSchema = z
         'Device generation. Default: inferred from the id (`shellyplus…` = gen2, other `shelly…` = gen1).',
       ),
     address: z
-      .ipv4()
+      .string()
+      .regex(
+        DEVICE_ADDRESS,
+        'must be an IPv4 address, optionally with the HTTP port: 192.168.1.20 or 192.168.1.20:8080',
+      )
+      .refine((a) => isIPv4(a.replace(/:\d+$/, '')), 'must be an IPv4 address such as 192.168.1.20')
+      .refine((a) => {
+        const port = Number(a.split(':')[1] ?? 80);
+        return port >= 1 && port <= 65535;
+      }, 'the HTTP port must be 1–65535')
       .optional()
-      .describe('IP address of the device, for fetching `/cit/d` and unicast CoIoT.'),
+      .describe(
+        'IPv4 address of the device (CoIoT is accepted only from it), optionally `:port` of its HTTP API (default 80) for `/cit/d` and `/shelly`: `192.168.1.20` or `127.0.0.1:8080` for an emulator.',
+      ),
     chime: chimeSchema,
     battery: batterySchema,
   })
@@ -460,11 +542,18 @@ const deviceSchema = z
       });
     }
   })
-  .transform((device) => ({
+  .transform(({ address, ...device }) => ({
     ...device,
     name: device.name ?? device.id,
     gen: device.gen ?? inferGeneration(device.id) ?? 'gen1',
+    // `address` keeps the host only (what CoIoT datagrams come from); the HTTP port goes apart.
+    ...(address === undefined ? {} : splitAddress(address)),
   }));
+
+function splitAddress(address: string): { address: string; http_port?: number } {
+  const [host, port] = address.split(':') as [string, string | undefined];
+  return port === undefined ? { address: host } : { address: host, http_port: Number(port) };
+}
 
 const devicesSchema = z
   .array(deviceSchema)
@@ -472,7 +561,7 @@ const devicesSchema = z
   .superRefine((devices, ctx) => {
     const seen = new Map<string, number>();
     devices.forEach((device, index) => {
-      const key = `${device.id}#${device.input}`;
+      const key = channelKey(device.id, device.input);
       const first = seen.get(key);
       if (first === undefined) seen.set(key, index);
       else
@@ -502,6 +591,13 @@ export const configSchema = z
     devices: devicesSchema,
   })
   .superRefine((config, ctx) => {
+    if (config.mqtt.reconnect_max_s < config.mqtt.reconnect_min_s) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqtt', 'reconnect_max_s'],
+        message: 'must not be below mqtt.reconnect_min_s',
+      });
+    }
     if (config.mqtt.password !== null && config.mqtt.password_file !== null) {
       ctx.addIssue({
         code: 'custom',

@@ -1,3 +1,5 @@
+import { UINT16_MODULO, uint16Ahead } from '../core/uint16.ts';
+
 /**
  * How a Gen1 `event_cnt` (uint16, RAM only on the Shelly) moved between two observations.
  *  - `advance`: k new events (across a uint16 wrap too);
@@ -13,7 +15,7 @@ export type CounterMove =
   | { kind: 'reset' }
   | { kind: 'resync'; delta: number };
 
-export const COUNTER_MODULO = 65_536;
+export const COUNTER_MODULO = UINT16_MODULO;
 /** A drop from the top of the range into the bottom of it is a wrap, not a reboot. */
 const WRAP_ZONE = 4_096;
 /** A late copy is at most this many events behind. */
@@ -33,8 +35,8 @@ export function classifyCounter(
   rules: CounterRules,
 ): CounterMove {
   if (next === previous) return { kind: 'same' };
-  const forward = (next - previous + COUNTER_MODULO) % COUNTER_MODULO;
-  const backward = (previous - next + COUNTER_MODULO) % COUNTER_MODULO;
+  const forward = uint16Ahead(previous, next);
+  const backward = uint16Ahead(next, previous);
   if (backward <= MAX_STALE_LAG && msSinceLastChange < rules.staleWindowMs) return { kind: 'stale' };
   const wrapped = previous >= COUNTER_MODULO - WRAP_ZONE && next < WRAP_ZONE;
   if (next < previous && !wrapped) return { kind: 'reset' };

@@ -1,4 +1,5 @@
-import type { RingEvent } from '../trace/events.ts';
+import { channelKey } from '../core/channel-key.ts';
+import type { RingEvent } from '../core/events.ts';
 import {
   type ChannelNote,
   type ChannelState,
@@ -36,10 +37,6 @@ export interface DetectorOutput {
 }
 
 export type IngestOutcome = DetectorOutput & { known: boolean };
-
-export function channelKey(device: string, input: number): string {
-  return `${device}#${input}`;
-}
 
 /**
  * All configured channels. Pure apart from the store it is handed: the same object runs live, in `replay`

@@ -1,4 +1,4 @@
-import type { BatteryEvent } from '../trace/events.ts';
+import type { BatteryEvent } from '../core/events.ts';
 import {
   adcEstimate,
   type BatteryEstimate,

@@ -1,5 +1,5 @@
 import type { Config, DeviceConfig } from '../config/schema.ts';
-import { channelsFrom } from '../runtime/channels.ts';
+import { channelsFrom } from '../detect/from-config.ts';
 import type { BatterySpec } from './battery-model.ts';
 import type { HealthChannelConfig } from './monitor.ts';
 import { DEFAULT_HEALTH_PARAMS, type HealthParams } from './types.ts';

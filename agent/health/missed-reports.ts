@@ -1,3 +1,4 @@
+import { UINT16_MODULO, uint16Ahead } from '../core/uint16.ts';
 import { type HealthParams, Latch } from './types.ts';
 
 /**
@@ -29,12 +30,12 @@ export class MissedReportsMonitor {
       this.lastSerial = serial;
       return;
     }
-    const ahead = (serial - this.lastSerial + 0x10000) % 0x10000;
+    const ahead = uint16Ahead(this.lastSerial, serial);
     if (ahead === 0) return;
-    const behind = 0x10000 - ahead;
+    const behind = UINT16_MODULO - ahead;
     if (ahead <= this.params.maxSerialJump) {
       for (let k = 1; k < ahead; k++) {
-        this.missingSerials.push({ serial: (this.lastSerial + k) % 0x10000, atMs: nowMs });
+        this.missingSerials.push({ serial: (this.lastSerial + k) % UINT16_MODULO, atMs: nowMs });
         this.serialGapsTotal++;
       }
       if (this.missingSerials.length > 4 * this.params.maxSerialJump) this.missingSerials.shift();

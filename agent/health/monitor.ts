@@ -1,7 +1,10 @@
+import { channelKey } from '../core/channel-key.ts';
+import type { ProblemEvent } from '../core/events.ts';
+import { uint16Ahead } from '../core/uint16.ts';
+import { earliest } from '../core/wake.ts';
 import type { ChimeSettings } from '../detect/chime.ts';
 import type { DetectorOutput } from '../detect/detector.ts';
 import type { DeviceNotice, Evidence, Path } from '../detect/evidence.ts';
-import type { ProblemEvent } from '../trace/events.ts';
 import { BatteryMonitor } from './battery.ts';
 import type { BatterySpec } from './battery-model.ts';
 import { ChatterMonitor } from './chatter.ts';
@@ -73,10 +76,6 @@ export class MemoryHealthStore implements HealthStore {
   }
 }
 
-export function healthKey(device: string, input: number): string {
-  return `${device}#${input}`;
-}
-
 /** Hold assumed for a press whose hold was not seen (recovered from a counter) on a mechanical chime: the seed's 2 s. */
 const UNSEEN_MECHANICAL_HOLD_S = 2;
 /** Report times alone are written at most this often (SD cards), changes at once. */
@@ -89,10 +88,10 @@ interface ShellyState {
   missed: MissedReportsMonitor;
   lastReportMs: number | null;
   lastReportVia: Path | null;
-  channels: ChannelState[];
+  channels: HealthChannel[];
 }
 
-interface ChannelState {
+interface HealthChannel {
   config: HealthChannelConfig;
   key: string;
   shelly: ShellyState;
@@ -115,7 +114,7 @@ interface ChannelState {
  */
 export class HealthMonitor {
   private readonly shellys = new Map<string, ShellyState>();
-  private readonly channels = new Map<string, ChannelState>();
+  private readonly channels = new Map<string, HealthChannel>();
 
   constructor(
     configs: HealthChannelConfig[],
@@ -136,9 +135,9 @@ export class HealthMonitor {
         };
         this.shellys.set(config.device, shelly);
       }
-      const key = healthKey(config.device, config.input);
+      const key = channelKey(config.device, config.input);
       const saved = store.loadHealth(key);
-      const channel: ChannelState = {
+      const channel: HealthChannel = {
         config,
         key,
         shelly,
@@ -199,7 +198,7 @@ export class HealthMonitor {
   detected(evidence: Evidence | null, output: DetectorOutput, nowMs: number): HealthEvent[] {
     const touched = new Set<ShellyState>();
     if (evidence !== null) {
-      const channel = this.channels.get(healthKey(evidence.device, evidence.input));
+      const channel = this.channels.get(channelKey(evidence.device, evidence.input));
       if (channel) {
         touched.add(channel.shelly);
         this.applyEvidence(channel, evidence, nowMs);
@@ -207,7 +206,7 @@ export class HealthMonitor {
       }
     }
     for (const ring of output.rings) {
-      const channel = this.channels.get(healthKey(ring.device, ring.input));
+      const channel = this.channels.get(channelKey(ring.device, ring.input));
       if (!channel) continue;
       touched.add(channel.shelly);
       channel.presses++;
@@ -227,7 +226,7 @@ export class HealthMonitor {
       channel.dirty = true;
     }
     for (const note of output.notes) {
-      const channel = this.channels.get(healthKey(note.device, note.input));
+      const channel = this.channels.get(channelKey(note.device, note.input));
       if (!channel || note.kind !== 'press_end') continue;
       touched.add(channel.shelly);
       channel.wiring.pressEnd(note.holdS, note.matchesChime);
@@ -247,9 +246,9 @@ export class HealthMonitor {
   }
 
   nextWakeMs(): number | null {
-    let earliest: number | null = null;
-    for (const shelly of this.shellys.values()) earliest = earlier(earliest, shellyWakeMs(shelly));
-    return earliest;
+    let due: number | null = null;
+    for (const shelly of this.shellys.values()) due = earliest(due, shellyWakeMs(shelly));
+    return due;
   }
 
   /** The state of every configured input now, as `status`, Home Assistant and `/metrics` show it. */
@@ -257,7 +256,7 @@ export class HealthMonitor {
     return [...this.channels.values()].map((channel) => this.record(channel, nowMs));
   }
 
-  private applyEvidence(channel: ChannelState, evidence: Evidence, nowMs: number): void {
+  private applyEvidence(channel: HealthChannel, evidence: Evidence, nowMs: number): void {
     if (evidence.level !== undefined) {
       channel.level = evidence.level;
       channel.stuck.level(evidence.level, nowMs);
@@ -266,7 +265,7 @@ export class HealthMonitor {
       channel.wiring.counterValue();
       const value = evidence.counter.value;
       if (channel.counter !== null) {
-        const step = (value - channel.counter + 0x10000) % 0x10000;
+        const step = uint16Ahead(channel.counter, value);
         if (step >= 1 && step <= MAX_COUNTER_STEP) channel.wiring.counterSteps();
       }
       channel.counter = value;
@@ -296,7 +295,7 @@ export class HealthMonitor {
     return events;
   }
 
-  private persist(channel: ChannelState, nowMs: number): void {
+  private persist(channel: HealthChannel, nowMs: number): void {
     const due = channel.savedMs === null || nowMs - channel.savedMs >= REPORT_PERSIST_MS;
     if (!channel.dirty && !due) return;
     this.store.saveHealth(channel.key, this.record(channel, nowMs));
@@ -304,7 +303,7 @@ export class HealthMonitor {
     channel.dirty = false;
   }
 
-  private record(channel: ChannelState, nowMs: number): HealthRecord {
+  private record(channel: HealthChannel, nowMs: number): HealthRecord {
     const { shelly, config } = channel;
     const latches: Record<HealthProblem, Latch> = {
       offline: shelly.offline.latch,
@@ -349,17 +348,12 @@ function problemEvent(device: string, kind: HealthProblem, latch: Latch, nowMs: 
   return { type: 'problem', t: nowMs / 1000, device, problem: kind, on: latch.on, detail: latch.detail };
 }
 
-function earlier(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  return b === null || a <= b ? a : b;
-}
-
 function shellyWakeMs(shelly: ShellyState): number | null {
-  let wake = earlier(shelly.offline.nextWakeMs(), shelly.missed.nextWakeMs());
+  let wake = earliest(shelly.offline.nextWakeMs(), shelly.missed.nextWakeMs());
   for (const channel of shelly.channels) {
-    wake = earlier(wake, channel.stuck.nextWakeMs());
-    wake = earlier(wake, channel.chatter.nextWakeMs());
-    wake = earlier(wake, channel.battery.nextWakeMs());
+    wake = earliest(wake, channel.stuck.nextWakeMs());
+    wake = earliest(wake, channel.chatter.nextWakeMs());
+    wake = earliest(wake, channel.battery.nextWakeMs());
   }
   return wake;
 }

@@ -1,4 +1,4 @@
-import type { BatteryEvent, ProblemEvent, ProblemKind } from '../trace/events.ts';
+import type { BatteryEvent, ProblemEvent, ProblemKind } from '../core/events.ts';
 
 /** What the health monitors decide: the contract's `problem` and `battery` events. */
 export type HealthEvent = ProblemEvent | BatteryEvent;

@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { generate } from 'coap-packet';
-import { DoorbellAgentError, InvalidDatagram } from '../errors.ts';
+import { DoorbellAgentError, InvalidDatagram } from '../core/errors.ts';
 import { decodeCoiot } from '../protocol/coiot-packet.ts';
 import { type SensorMap, sensorMapFromCitDText } from '../protocol/coiot-sensors.ts';
 

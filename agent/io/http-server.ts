@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type SocketSettings, socketError } from '../core/errors.ts';
 
 export interface HttpResponse {
   status: number;
@@ -8,6 +9,13 @@ export interface HttpResponse {
 }
 
 export type HttpRoutes = Record<string, () => Promise<HttpResponse> | HttpResponse>;
+
+const METRICS_SETTINGS: SocketSettings = {
+  what: 'metrics server (HTTP)',
+  hostKey: 'metrics.host',
+  portKey: 'metrics.port',
+  usualSuspect: 'a Prometheus exporter, or a second agent',
+};
 
 export interface HttpServer {
   port: number;
@@ -20,6 +28,8 @@ export async function startHttpServer(options: {
   port: number;
   routes: HttpRoutes;
   onError?: (error: unknown) => void;
+  /** The settings that chose `host` and `port`, named when they cannot be bound. Default: `metrics.*`. */
+  settings?: SocketSettings;
 }): Promise<HttpServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -46,13 +56,17 @@ export async function startHttpServer(options: {
       });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    throw socketError(error, options.settings ?? METRICS_SETTINGS, options.host, options.port);
+  }
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>

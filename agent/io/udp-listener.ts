@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
-import type { Logger } from '../runtime/logger.ts';
+import { type SocketSettings, socketError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 
 export interface UdpListenerOptions {
   host: string;
@@ -11,7 +12,16 @@ export interface UdpListenerOptions {
   interfaceAddress: string | null;
   log: Logger;
   onDatagram(bytes: Buffer, source: string): void;
+  /** The settings that chose `host` and `port`, named when they cannot be bound. Default: `coiot.*`. */
+  settings?: SocketSettings;
 }
+
+const COIOT_SETTINGS: SocketSettings = {
+  what: 'CoIoT listener (UDP)',
+  hostKey: 'coiot.listen',
+  portKey: 'coiot.port',
+  usualSuspect: "another CoIoT listener, such as Home Assistant's Shelly integration or a second agent",
+};
 
 export interface UdpListener {
   port: number;
@@ -29,14 +39,20 @@ export async function startUdpListener(options: UdpListenerOptions): Promise<Udp
   // drop real reports before the rate limits see them (Linux caps it at net.core.rmem_max).
   const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
   socket.on('message', (bytes, remote) => options.onDatagram(bytes, `${remote.address}:${remote.port}`));
-  socket.on('error', (error) => options.log.error('CoIoT socket error', { error: error.message }));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(options.port, options.host, () => {
-      socket.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(options.port, options.host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    socket.close();
+    throw socketError(error, options.settings ?? COIOT_SETTINGS, options.host, options.port);
+  }
+  // Errors after the bind (a failed send, a closed interface) are logged; the listener goes on.
+  socket.on('error', (error) => options.log.error('CoIoT socket error', { error: error.message }));
   const joined = options.group ? joinGroup(socket, options.group, options.interfaceAddress, options.log) : [];
   const port = socket.address().port;
   options.log.info('CoIoT listening', { address: options.host, port, multicast: options.group, joined });

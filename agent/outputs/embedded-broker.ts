@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, isIP, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
+import { type SocketSettings, socketError } from '../core/errors.ts';
 
 export interface EmbeddedBroker {
   /** Where the agent's own client connects (loopback when listening on every address). */
@@ -40,6 +41,15 @@ export function embeddedBrokerProblem(options: EmbeddedBrokerOptions): string | 
     return `embedded_broker listens on ${options.host}, beyond loopback: set embedded_broker.username and embedded_broker.password (or password_file), or host: 127.0.0.1`;
   return null;
 }
+
+/** Named when the broker cannot listen; a broker already on the port may be the one to use instead. */
+const brokerSettings = (port: number): SocketSettings => ({
+  what: 'embedded MQTT broker (TCP)',
+  hostKey: 'embedded_broker.host',
+  portKey: 'embedded_broker.port',
+  usualSuspect: 'another MQTT broker, such as mosquitto',
+  alternative: `or use that broker instead: set mqtt.url (e.g. mqtt://127.0.0.1:${port})`,
+});
 
 function sameSecret(given: Buffer | string | undefined, expected: string): boolean {
   if (given === undefined) return false;
@@ -80,7 +90,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     });
   } catch (error) {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
-    throw error;
+    throw socketError(error, brokerSettings(options.port), options.host, options.port);
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;

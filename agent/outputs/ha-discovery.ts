@@ -1,5 +1,5 @@
 import type { DeviceConfig } from '../config/schema.ts';
-import type { RingEvent } from '../trace/events.ts';
+import type { RingEvent } from '../core/events.ts';
 import { agentStatusTopic, eventTopic } from './topics.ts';
 
 /**
@@ -8,13 +8,15 @@ import { agentStatusTopic, eventTopic } from './topics.ts';
  */
 
 export const ORIGIN_NAME = 'doorbell-agent';
+/** Published as the discovery origin's `url` (`o.url`); the same as package.json `homepage`. */
+export const PROJECT_URL = 'https://github.com/doorbell-agent/doorbell-agent';
 
 export interface DiscoveryOptions {
   discoveryPrefix: string;
   baseTopic: string;
   /** The agent's version, published as `o.sw`. */
   version: string;
-  /** Support URL published as `o.url`; left out when not given. */
+  /** Support URL published as `o.url`; default PROJECT_URL. */
   originUrl?: string;
 }
 
@@ -27,7 +29,7 @@ export interface DiscoveryComponent {
 
 export interface DevicePayload {
   dev: Record<string, unknown>;
-  o: { name: string; sw: string; url?: string };
+  o: { name: string; sw: string; url: string };
   cmps: Record<string, DiscoveryComponent>;
   avty?: { t: string }[];
   qos: number;
@@ -56,6 +58,26 @@ export function deviceObjectId(device: Pick<DeviceConfig, 'id' | 'input'>): stri
 
 export function discoveryTopic(discoveryPrefix: string, objectId: string): string {
   return `${discoveryPrefix}/device/${objectId}/config`;
+}
+
+/**
+ * The entity id Home Assistant gives a component when it first sees it (`default_entity_id`, HA 2025.10+; it
+ * replaced `object_id`, which HA ignores since 2026.4): `<platform>.<unique id>`, in the lowercase `[a-z0-9_]`
+ * that entity ids allow. HA keeps an entity id once created, so a user's rename survives.
+ */
+export function defaultEntityId(component: Pick<DiscoveryComponent, 'p' | 'uniq_id'>): string {
+  const slug = component.uniq_id
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return `${component.p}.${slug}`;
+}
+
+/** Every component with its `default_entity_id` (one given by the caller wins). */
+function withEntityIds(components: Record<string, DiscoveryComponent>): Record<string, DiscoveryComponent> {
+  return Object.fromEntries(
+    Object.entries(components).map(([key, c]) => [key, { default_entity_id: defaultEntityId(c), ...c }]),
+  );
 }
 
 /** The doorbell `event` entity: HA 2026.4+ requires `ring` among the event types of a doorbell. */
@@ -94,7 +116,7 @@ export function buildDeviceDiscovery(
     payload: {
       dev,
       o: origin(opts),
-      cmps: { ring: ringComponent(device, opts.baseTopic), ...extra },
+      cmps: withEntityIds({ ring: ringComponent(device, opts.baseTopic), ...extra }),
       avty: [{ t: agentStatusTopic(opts.baseTopic) }],
       qos: 1,
     },
@@ -112,7 +134,7 @@ export function buildAgentDiscovery(opts: DiscoveryOptions): DiscoveryMessage {
     payload: {
       dev: { ids: [id], name: `doorbell-agent (${opts.baseTopic})`, mf: ORIGIN_NAME, sw: opts.version },
       o: origin(opts),
-      cmps: {
+      cmps: withEntityIds({
         status: {
           p: 'binary_sensor',
           name: 'Agent',
@@ -123,16 +145,14 @@ export function buildAgentDiscovery(opts: DiscoveryOptions): DiscoveryMessage {
           pl_off: 'offline',
           uniq_id: `${id}_status`,
         },
-      },
+      }),
       qos: 1,
     },
   };
 }
 
 function origin(opts: DiscoveryOptions): DevicePayload['o'] {
-  return opts.originUrl === undefined
-    ? { name: ORIGIN_NAME, sw: opts.version }
-    : { name: ORIGIN_NAME, sw: opts.version, url: opts.originUrl };
+  return { name: ORIGIN_NAME, sw: opts.version, url: opts.originUrl ?? PROJECT_URL };
 }
 
 /** What a ring looks like on both ring topics; HA exposes the fields beside `event_type` as attributes. */

@@ -1,7 +1,8 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeviceConfig } from '../config/schema.ts';
+import type { RingEvent, Via } from '../core/events.ts';
 import type { HealthRecord } from '../health/monitor.ts';
 import { HEALTH_PROBLEMS } from '../health/types.ts';
-import type { RingEvent } from '../trace/events.ts';
 
 export interface MetricsSource {
   /** The health of every configured doorbell now. */
@@ -10,20 +11,40 @@ export interface MetricsSource {
   now(): number;
 }
 
+export interface MetricsOptions {
+  /** The configured doorbells: their press counters exist, at 0, from the start. */
+  devices: readonly Pick<DeviceConfig, 'id' | 'input' | 'gen'>[];
+  /**
+   * `detector.reorder_window_s`: a recovered ring is decided this long after its counter step arrived, so its
+   * latency is counted from the arrival, not from the decision.
+   */
+  reorderWindowS: number;
+}
+
+/** The paths that can decide a ring for a doorbell of this generation (Gen2 has no CoIoT). */
+export function viasOf(gen: DeviceConfig['gen']): Via[] {
+  return gen === 'gen1' ? ['coiot', 'mqtt', 'counter'] : ['mqtt', 'counter'];
+}
+
 /**
  * The agent's Prometheus metrics (prometheus.io naming: one `doorbell_` prefix, base units, `_total` counters,
- * a `_build_info` pseudo-metric). Labels are the configured `device` id and `input` only: bounded by the config.
- * Gauges are read from the health monitors at scrape time; a registry of its own, so that tests and several
- * agents in one process do not share metrics.
+ * a `_build_info` pseudo-metric, a `_timestamp_seconds` gauge rather than an age). Labels are the configured
+ * `device` id and `input` only: bounded by the config, and every series that can be known in advance exists from
+ * the start at 0 (so `rate()` and `increase()` see the first press). Gauges are read from the health monitors at
+ * scrape time. Process metrics (`process_*`, `nodejs_*`) come from prom-client's default collectors. A registry of
+ * its own, so that tests and several agents in one process do not share metrics.
  */
 export class AgentMetrics {
   readonly registry = new Registry();
   private readonly presses: Counter<'device' | 'input' | 'via'>;
   private readonly latency: Histogram<'via'>;
   private readonly lastSerialGaps = new Map<string, number>();
+  private readonly reorderWindowS: number;
 
-  constructor(version: string, source: MetricsSource) {
+  constructor(version: string, source: MetricsSource, options: MetricsOptions) {
+    this.reorderWindowS = options.reorderWindowS;
     const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'doorbell_build_info',
       help: 'Build information; always 1.',
@@ -38,11 +59,21 @@ export class AgentMetrics {
     });
     this.latency = new Histogram({
       name: 'doorbell_ring_latency_seconds',
-      help: 'From the evidence reaching the agent to the ring acknowledged by the MQTT broker.',
+      help:
+        'From the evidence of a press reaching the agent (the datagram or message with the edge, or the counter ' +
+        'step of a recovered press) to the broker acknowledging its ring (PUBACK); includes broker outages.',
       labelNames: ['via'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
+    const vias = new Set<Via>();
+    for (const device of options.devices) {
+      for (const via of viasOf(device.gen)) {
+        this.presses.inc({ device: device.id, input: String(device.input), via }, 0);
+        vias.add(via);
+      }
+    }
+    for (const via of vias) this.latency.zero({ via });
     new Gauge({
       name: 'doorbell_problem',
       help: 'Health problem raised (1) or not (0), per doorbell input and problem kind.',
@@ -102,17 +133,13 @@ export class AgentMetrics {
       },
     });
     new Gauge({
-      name: 'doorbell_last_report_age_seconds',
-      help: 'Time since the Shelly was last heard (CoIoT or MQTT).',
+      name: 'doorbell_last_report_timestamp_seconds',
+      help: 'When the Shelly was last heard (CoIoT or MQTT), Unix seconds; 0 = not heard yet.',
       labelNames: ['device'],
       registers,
       collect() {
         this.reset();
-        const now = source.now();
-        for (const r of source.health()) {
-          if (r.lastReportMs !== null)
-            this.set({ device: r.device }, Math.max(0, (now - r.lastReportMs) / 1000));
-        }
+        for (const r of source.health()) this.set({ device: r.device }, (r.lastReportMs ?? 0) / 1000);
       },
     });
     const gaps = this.lastSerialGaps;
@@ -136,10 +163,14 @@ export class AgentMetrics {
     });
   }
 
-  /** A ring the broker acknowledged at `ackMs` (the ring's `t` is when the agent decided, on the same clock). */
+  /**
+   * A ring the broker acknowledged at `ackMs`. The ring's `t` is when the agent decided, on the same clock: the
+   * arrival of its edge, or for a recovered ring the end of the reorder window its counter step waited.
+   */
   ringPublished(ring: RingEvent, ackMs: number): void {
     this.presses.inc({ device: ring.device, input: String(ring.input), via: ring.via });
-    this.latency.observe({ via: ring.via }, Math.max(0, ackMs / 1000 - ring.t));
+    const arrivedS = ring.recovered ? ring.t - this.reorderWindowS : ring.t;
+    this.latency.observe({ via: ring.via }, Math.max(0, ackMs / 1000 - arrivedS));
   }
 
   async text(): Promise<string> {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { redactUrl } from '../config/redact.ts';
 import type { Config, DeviceConfig } from '../config/schema.ts';
-import type { ProblemEvent, RingEvent } from '../trace/events.ts';
+import type { ProblemEvent, RingEvent } from '../core/events.ts';
+import { type Logger, silentLogger } from '../core/logger.ts';
 import {
   buildAgentDiscovery,
   buildDeviceDiscovery,
@@ -12,6 +14,7 @@ import {
   discoveryTopic,
   ringPayload,
 } from './ha-discovery.ts';
+import { type Backoff, backoffDelayMs, OutageLog, STABLE_CONNECTION_MS } from './reconnect.ts';
 import { topicMatches } from './topic-filter.ts';
 import { agentStatusTopic, eventTopic, OFFLINE, ONLINE, problemTopic, ringTopic } from './topics.ts';
 
@@ -31,10 +34,28 @@ export interface MqttPublisherOptions {
    * many integrations do not answer at once. Default: 0–2 s.
    */
   announceDelayMs?: () => number;
-  /** Failures that have nobody to return to: background publishes, handler exceptions, connection errors. */
+  /** Failures that have nobody to return to: background publishes, handler exceptions. */
   onError?: (error: unknown, context: string) => void;
+  /** Where broker outages are logged: once when they begin, a reminder a minute, once when they end. */
+  logger?: Logger;
+  /** Waits between reconnect attempts; default `mqtt.reconnect_min_s` doubling to `mqtt.reconnect_max_s`. */
+  backoff?: Backoff;
+  /** Source of the backoff jitter (tests). */
+  random?: () => number;
   /** More entities in each doorbell's discovery device (health: problem, connectivity, battery, presses). */
   extraComponents?: (device: DeviceConfig) => Record<string, DiscoveryComponent>;
+  /**
+   * Where the discovery topics the agent announced are remembered across restarts; those no longer configured
+   * (a doorbell removed, discovery turned off, another prefix or base topic) are cleared on the next announce.
+   */
+  announced?: AnnouncedDiscovery;
+}
+
+/** The discovery topics announced so far (the agent's SQLite store: `store/announced-topics.ts`). */
+export interface AnnouncedDiscovery {
+  announced(): string[];
+  record(topic: string): void;
+  forget(topic: string): void;
 }
 
 interface Route {
@@ -73,21 +94,32 @@ export class MqttPublisher {
     return this.mqttClient;
   }
 
-  /** Resolves once the broker accepted the connection (retrying until then), the birth and discovery are out. */
-  async start(): Promise<void> {
-    const client = await connectWhenReachable(this.opts.url, this.clientOptions(), (error) =>
-      this.report(error, 'mqtt connection'),
-    );
+  /**
+   * Resolves once the broker accepted the connection (retrying with backoff until then) and the birth and discovery
+   * are out. Rejects at once on a refusal that retrying cannot fix (credentials, TLS), and with `signal.reason`
+   * when `signal` aborts first (a stop requested while the broker is unreachable): nothing is left running.
+   */
+  async start(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const client = await this.connectWhenReachable(signal);
     this.mqttClient = client;
-    client.on('error', (error) => this.report(error, 'mqtt connection'));
     client.on('message', (topic, payload, packet) => this.route(topic, payload, packet.retain));
-    if (this.opts.homeassistant.enabled) {
-      await this.subscribe(this.opts.homeassistant.status_topic, (_topic, payload, retained) => {
-        // A retained birth is replayed on every subscribe; the connect itself has just announced.
-        if (!retained && payload.toString().trim() === ONLINE) this.scheduleAnnounce();
-      });
+    const birth = async () => {
+      if (this.opts.homeassistant.enabled) {
+        await this.subscribe(this.opts.homeassistant.status_topic, (_topic, payload, retained) => {
+          // A retained birth is replayed on every subscribe; the connect itself has just announced.
+          if (!retained && payload.toString().trim() === ONLINE) this.scheduleAnnounce();
+        });
+      }
+      await this.onConnected(client);
+    };
+    try {
+      await abortable(birth(), signal);
+    } catch (error) {
+      this.mqttClient = undefined;
+      await client.endAsync(true);
+      throw error;
     }
-    await this.onConnected(client);
     client.on('connect', () => {
       this.onConnected(client).catch((error) => this.report(error, 'birth and discovery after reconnect'));
     });
@@ -146,28 +178,46 @@ export class MqttPublisher {
     await this.announceOn(this.client);
   }
 
+  /**
+   * Publishes the discovery configs (retained), then clears the retained configs announced before that are no
+   * longer wanted. A topic is remembered before its config goes out, so a crash in between cannot leave a config
+   * on the broker that the agent does not know it published.
+   */
   private async announceOn(client: MqttClient): Promise<void> {
-    if (!this.opts.homeassistant.enabled) return;
-    const messages = [
-      buildAgentDiscovery(this.discovery),
-      ...this.opts.devices.map((device) =>
-        buildDeviceDiscovery(device, this.discovery, this.opts.extraComponents?.(device)),
-      ),
-    ];
-    await Promise.all(
-      messages.map(({ topic, payload }) =>
+    const messages = this.opts.homeassistant.enabled
+      ? [
+          buildAgentDiscovery(this.discovery),
+          ...this.opts.devices.map((device) =>
+            buildDeviceDiscovery(device, this.discovery, this.opts.extraComponents?.(device)),
+          ),
+        ]
+      : [];
+    const ledger = this.opts.announced;
+    const wanted = new Set(messages.map((m) => m.topic));
+    const stale = ledger?.announced().filter((topic) => !wanted.has(topic)) ?? [];
+    for (const { topic } of messages) ledger?.record(topic);
+    await Promise.all([
+      ...messages.map(({ topic, payload }) =>
         client.publishAsync(topic, JSON.stringify(payload), { qos: 1, retain: true }),
       ),
-    );
+      ...stale.map((topic) => this.clear(client, topic)),
+    ]);
   }
 
   /** Removes a doorbell from Home Assistant (an empty retained config deletes the device). */
   async forget(device: Pick<DeviceConfig, 'id' | 'input'>): Promise<void> {
-    const topic = discoveryTopic(this.discovery.discoveryPrefix, deviceObjectId(device));
-    await this.client.publishAsync(topic, '', { qos: 1, retain: true });
+    await this.clear(this.client, discoveryTopic(this.discovery.discoveryPrefix, deviceObjectId(device)));
   }
 
-  /** Publishes `offline` (retained) and disconnects cleanly, so the broker does not also send the LWT. */
+  private async clear(client: MqttClient, topic: string): Promise<void> {
+    await client.publishAsync(topic, '', { qos: 1, retain: true });
+    this.opts.announced?.forget(topic);
+  }
+
+  /**
+   * Publishes `offline` (retained) and disconnects cleanly, so the broker does not also send the LWT. A broker that
+   * stops answering gets STOP_GRACE_MS, then the connection is dropped (its last will then says `offline`).
+   */
   async stop(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
@@ -175,11 +225,16 @@ export class MqttPublisher {
     if (!client) return;
     this.mqttClient = undefined;
     if (client.connected) {
-      await client.publishAsync(this.statusTopic, OFFLINE, { qos: 1, retain: true });
-      await client.endAsync();
-    } else {
-      await client.endAsync(true);
+      const graceful = (async () => {
+        await client.publishAsync(this.statusTopic, OFFLINE, { qos: 1, retain: true });
+        await client.endAsync();
+      })();
+      graceful.catch(() => {});
+      if (await settlesWithin(graceful, STOP_GRACE_MS)) return;
     }
+    // end() is already waiting for unacknowledged publishes: only closing the socket ends it.
+    if (client.disconnecting) client.stream?.destroy();
+    else await client.endAsync(true);
   }
 
   private async onConnected(client: MqttClient): Promise<void> {
@@ -212,12 +267,91 @@ export class MqttPublisher {
     this.opts.onError?.(error, context);
   }
 
+  private get backoff(): Backoff {
+    const { mqtt } = this.opts;
+    return this.opts.backoff ?? { minMs: mqtt.reconnect_min_s * 1000, maxMs: mqtt.reconnect_max_s * 1000 };
+  }
+
+  /**
+   * Connects, retrying for as long as the broker is unreachable — an agent started during a broker outage must
+   * keep running and queue rings in its outbox — but fails at once on a refusal that retrying cannot fix (bad
+   * credentials, a certificate that does not verify).
+   *
+   * MQTT.js retries every `reconnectPeriod`; that period is read again each time an attempt fails, so setting it
+   * when an attempt begins gives the next wait: `reconnect_min_s` doubling to `reconnect_max_s`, with jitter, back
+   * to the start once a connection has stayed up for STABLE_CONNECTION_MS (a broker that accepts and drops at once
+   * keeps the long waits). The outage is logged once, with a reminder a minute, not once per attempt.
+   */
+  private connectWhenReachable(signal: AbortSignal | undefined): Promise<MqttClient> {
+    const backoff = this.backoff;
+    const random = this.opts.random ?? Math.random;
+    const outage = new OutageLog(this.opts.logger ?? silentLogger, redactUrl(this.opts.url));
+    let attempt = 0;
+    let up = false;
+    let started = false;
+    let stable: NodeJS.Timeout | undefined;
+    const client = connect(this.opts.url, {
+      ...this.clientOptions(),
+      reconnectPeriod: backoffDelayMs(0, backoff, random),
+    });
+    client.on('reconnect', () => {
+      attempt++;
+      client.options.reconnectPeriod = backoffDelayMs(attempt, backoff, random);
+    });
+    client.on('connect', () => {
+      up = true;
+      outage.connected();
+      clearTimeout(stable);
+      stable = setTimeout(() => {
+        attempt = 0;
+        client.options.reconnectPeriod = backoffDelayMs(0, backoff, random);
+      }, STABLE_CONNECTION_MS);
+      stable.unref();
+    });
+    client.on('close', () => {
+      clearTimeout(stable);
+      if (!up) return;
+      up = false;
+      if (!client.disconnecting) outage.lost();
+    });
+    client.on('error', (error: Error & { code?: unknown }) => {
+      if (up && !isUnreachable(error)) this.report(error, 'mqtt connection');
+      // Before the first connection, a refusal that retrying cannot fix fails `start` instead.
+      else if (started || isUnreachable(error)) outage.failed(error, client.options.reconnectPeriod);
+    });
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        started = true;
+        client.off('error', onError);
+        client.off('connect', onConnect);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onError = (error: Error & { code?: unknown }) => {
+        if (isUnreachable(error)) return;
+        settle();
+        client.end(true);
+        reject(error);
+      };
+      const onConnect = () => {
+        settle();
+        resolve(client);
+      };
+      const onAbort = () => {
+        settle();
+        client.end(true);
+        reject(signal?.reason);
+      };
+      client.on('error', onError);
+      client.once('connect', onConnect);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   private clientOptions(): IClientOptions {
     const { mqtt } = this.opts;
     const options: IClientOptions = {
       clientId: mqtt.client_id ?? `doorbell-agent_${hostname()}`,
       clean: true,
-      reconnectPeriod: 2000,
       will: { topic: this.statusTopic, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
     };
     if (mqtt.username !== null) options.username = mqtt.username;
@@ -243,33 +377,44 @@ const UNREACHABLE = new Set([
   'EPIPE',
 ]);
 
-/**
- * Connects, retrying (every `reconnectPeriod`) for as long as the broker is unreachable — an agent started during
- * a broker outage must keep running and queue rings in its outbox — but fails at once on a refusal that retrying
- * cannot fix (bad credentials, a certificate that does not verify).
- */
-function connectWhenReachable(
-  url: string,
-  options: IClientOptions,
-  onRetry: (error: unknown) => void,
-): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const client = connect(url, options);
-    const onError = (error: Error & { code?: unknown }) => {
-      if (typeof error.code === 'string' && UNREACHABLE.has(error.code)) {
-        onRetry(error);
-        return;
-      }
-      client.off('error', onError);
-      client.off('connect', onConnect);
-      client.end(true);
-      reject(error);
-    };
-    const onConnect = () => {
-      client.off('error', onError);
-      resolve(client);
-    };
-    client.on('error', onError);
-    client.once('connect', onConnect);
+function isUnreachable(error: Error & { code?: unknown }): boolean {
+  return typeof error.code === 'string' && UNREACHABLE.has(error.code);
+}
+
+/** How long `stop` waits for the broker to acknowledge `offline` and the disconnect. */
+const STOP_GRACE_MS = 3_000;
+
+/** True when `promise` settled within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
   });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `promise`, or `signal.reason` as soon as `signal` aborts. */
+async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }

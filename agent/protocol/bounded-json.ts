@@ -1,4 +1,4 @@
-import { InvalidDatagram } from '../errors.ts';
+import { InvalidDatagram } from '../core/errors.ts';
 
 export interface JsonLimits {
   /** Largest accepted text, in UTF-16 code units (payloads are ASCII in practice). */

@@ -1,3 +1,4 @@
+import { uint16Ahead } from '../core/uint16.ts';
 export type DedupeVerdict = 'new' | 'duplicate' | 'stale';
 
 export interface CoiotDeduperOptions {
@@ -60,7 +61,7 @@ export class CoiotDeduper {
 
     if (last?.serial !== undefined) {
       if (last.serial === serial && last.serialPayload?.equals(payload)) return 'duplicate';
-      const behind = (last.serial - serial + 0x10000) % 0x10000;
+      const behind = uint16Ahead(serial, last.serial);
       const age = nowMs - last.serialAtMs;
       if (behind >= 1 && behind <= this.#window && age >= 0 && age < this.#staleMs) return 'stale';
     }

@@ -1,5 +1,5 @@
 import { parse } from 'coap-packet';
-import { InvalidDatagram } from '../errors.ts';
+import { InvalidDatagram } from '../core/errors.ts';
 
 /** CoIoT custom option numbers (Shelly "CoIoT protocol": base 3332, step 8). */
 export const OPTION_GLOBAL_DEVID = 3332;

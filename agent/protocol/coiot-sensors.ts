@@ -1,4 +1,4 @@
-import { InvalidDatagram } from '../errors.ts';
+import { InvalidDatagram } from '../core/errors.ts';
 import { isRecord, parseBoundedJson, payloadText } from './bounded-json.ts';
 
 /** What a CoIoT sensor id means to us. Sensors we do not use (temperature, humidity, …) are left out. */

@@ -1,5 +1,5 @@
+import { InvalidDatagram } from '../core/errors.ts';
 import type { DeviceNotice, Evidence } from '../detect/evidence.ts';
-import { InvalidDatagram } from '../errors.ts';
 import { isRecord, jsonDepth } from './bounded-json.ts';
 import type { CoiotMessage } from './coiot-packet.ts';
 import type { SensorMap } from './coiot-sensors.ts';

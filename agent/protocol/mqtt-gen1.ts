@@ -1,5 +1,5 @@
+import { InvalidDatagram } from '../core/errors.ts';
 import type { DeviceNotice, Evidence } from '../detect/evidence.ts';
-import { InvalidDatagram } from '../errors.ts';
 import { isRecord, parseBoundedJson, payloadText } from './bounded-json.ts';
 
 /** What a Shelly says about itself in `shellies/announce` / `shellies/<id>/announce`. */

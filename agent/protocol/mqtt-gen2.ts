@@ -1,5 +1,5 @@
+import { InvalidDatagram } from '../core/errors.ts';
 import type { Evidence } from '../detect/evidence.ts';
-import { InvalidDatagram } from '../errors.ts';
 import { isRecord, parseBoundedJson, payloadText } from './bounded-json.ts';
 import { checkId, decodeGen1Mqtt, type MqttDecoded } from './mqtt-gen1.ts';
 

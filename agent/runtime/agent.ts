@@ -1,28 +1,26 @@
-import { redactUrl } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
-import { Detector, type DetectorOutput } from '../detect/detector.ts';
-import { DoorbellAgentError } from '../errors.ts';
-import { LiveHealth } from '../health/live.ts';
-import { earliest } from '../health/runtime.ts';
-import { fetchCitD } from '../io/cit-d-fetch.ts';
-import { startUdpListener, type UdpListener } from '../io/udp-listener.ts';
-import {
-  type EmbeddedBroker,
-  embeddedBrokerProblem,
-  startEmbeddedBroker,
-} from '../outputs/embedded-broker.ts';
-import { MqttPublisher } from '../outputs/mqtt-publisher.ts';
-import { isStorageFailure, Outbox } from '../outputs/outbox.ts';
+import { channelKey } from '../core/channel-key.ts';
+import type { RingEvent } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import type { DetectorOutput } from '../detect/detector.ts';
+import type { MqttPublisher } from '../outputs/mqtt-publisher.ts';
 import type { AddressPins } from '../security/address-pins.ts';
-import { PinTable } from '../security/pin-table.ts';
-import { pinVerifier } from '../security/pin-verifier.ts';
-import { pinsFrom, securityFrom } from '../security/setup.ts';
-import type { ProblemEvent, RingEvent } from '../trace/events.ts';
-import { channelsFrom, tuningFrom } from './channels.ts';
-import type { Logger } from './logger.ts';
-import { Pipeline } from './pipeline.ts';
-import { shellySubscriptions } from './shelly-topics.ts';
-import { SqliteStore } from './store.ts';
+import { AnnouncedTopics } from '../store/announced-topics.ts';
+import { SqliteStore } from '../store/channel-store.ts';
+import type { Outbox, OutboxEvent } from '../store/outbox.ts';
+import { PinTable } from '../store/pin-table.ts';
+import { BrokerLink } from './broker-link.ts';
+import { loadCoiotDescription } from './cit-d-loader.ts';
+import { CoiotSource } from './coiot-source.ts';
+import { Components } from './component.ts';
+import { buildDecisionGraph, type DecisionGraph, type DecisionGraphOptions } from './decision-graph.ts';
+import { Delivery } from './delivery.ts';
+import { LiveHealth } from './health-live.ts';
+import { pinVerifier } from './pin-verifier.ts';
+import type { Pipeline } from './pipeline.ts';
+import { pinsFrom } from './security-setup.ts';
+import { ShellyMqttSource } from './shelly-mqtt-source.ts';
+import { Waker } from './waker.ts';
 
 export interface AgentOptions {
   config: Config;
@@ -38,9 +36,14 @@ export interface AgentOptions {
   onInput?: (input: AgentInput) => void;
   /** HTTP port of the devices' `/shelly` for address verification (tests); default 80. */
   verifyPort?: number;
+  /**
+   * A stop requested while starting (SIGTERM during a broker outage): the start gives up, stops what it started,
+   * keeps the outbox, logs `stopped` and rejects with `signal.reason`.
+   */
+  signal?: AbortSignal;
 }
 
-/** One input as the agent received it (`shared/contracts/trace-format.md` `coiot`/`mqtt` lines); `t` in ms. */
+/** One input as the agent received it (`docs/trace-format.md` `coiot`/`mqtt` lines); `t` in ms. */
 export type AgentInput =
   | { kind: 'coiot'; t: number; src: string; bytes: Buffer }
   | { kind: 'mqtt'; t: number; topic: string; payload: Buffer; retain: boolean };
@@ -62,250 +65,209 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-/** Wires the world to the pipeline: CoIoT socket and Shelly MQTT in, rings and discovery out, one timer. */
+/**
+ * The composition root: the decision graph (shared with `replay`), the delivery guarantee, and the components
+ * that connect them to the world, started in order (CoIoT first, so presses heard during a broker outage wait in
+ * the outbox) and stopped in reverse. A component that fails to start stops the others and names itself.
+ */
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const { config, log } = options;
   const now = options.now ?? Date.now;
   const store = new SqliteStore(config.store.path);
-  const detector = new Detector(channelsFrom(config), store, tuningFrom(config));
-  let broker: EmbeddedBroker | undefined;
-  let udp: UdpListener | undefined;
-  let wakeTimer: NodeJS.Timeout | undefined;
-  const stoppers: Array<() => Promise<void>> = [];
+  throttleWriteErrors(store, log, now);
+  const pins = persistedPins(config, store);
 
-  const devicesById = new Map(config.devices.map((d) => [`${d.id}#${d.input}`, d]));
-  let publisher: MqttPublisher;
-  let publisherReady: () => void = () => {};
-  const started = new Promise<void>((resolve) => {
-    publisherReady = resolve;
-  });
-  // Every ring and problem goes through the persisted outbox and leaves it only on PUBACK.
-  const outbox = new Outbox(store.database, {
-    maxEntries: config.outbox.max_entries,
-    log,
-    send: async (event) => {
-      await started;
-      if (event.type === 'ring') {
-        await publisher.publishRing(event, devicesById.get(`${event.device}#${event.input}`));
-        options.onRing?.(event);
-        health.ringPublished(event);
-      } else {
-        await publisher.publishProblem(event);
-      }
-    },
-  });
-  let lastStoreErrorLogMs = Number.NEGATIVE_INFINITY;
-  store.onWriteError = (error) => {
-    if (now() - lastStoreErrorLogMs < 60_000) return;
-    lastStoreErrorLogMs = now();
-    log.error('store: cannot save channel state (disk full?); going on from memory', {
-      error: String(error),
-      write_errors: store.writeErrors,
-    });
-  };
-  const pinTable = new PinTable(store.database);
-  const pins = pinsFrom(config, (device, pin) => pinTable.save(device, pin));
-  pins?.load(pinTable.load());
-  /**
-   * Runs one pipeline step in one SQLite transaction with the outbox inserts of its rings (and of any problem it
-   * raised): the detector state that says a press was rung never commits without the ring queued.
-   */
-  let stepProblems: ProblemEvent[] = [];
   const health = new LiveHealth({
     config,
     log,
     version: options.version,
     now,
     database: store.database,
-    onProblem: (problem) => {
-      stepProblems.push(problem);
-      outbox.enqueue(problem);
-    },
+    onProblem: (problem) => delivery.queueProblem(problem),
+  });
+  const link = new BrokerLink(
+    config,
+    log,
+    options.version,
+    (device) => health.components(device),
+    new AnnouncedTopics(store.database),
+  );
+  const delivery = new Delivery(store, log, {
+    maxEntries: config.outbox.max_entries,
+    afterStep: () => health.flush(),
+    send: publishThrough(link, config, health, options.onRing),
   });
   let stopped = false;
-  const deliver = (decide: () => DetectorOutput) => {
-    // Input still arriving while stop() closes the sockets: the store may already be closed.
-    if (stopped) return;
-    const queued = outbox.stats.queued;
-    let decided: DetectorOutput | undefined;
-    stepProblems = [];
-    let output: DetectorOutput;
-    try {
-      output = store.atomically(() => {
-        decided = decide();
-        for (const ring of decided.rings) outbox.enqueue(ring);
-        health.flush();
-        return decided;
-      });
-    } catch (error) {
-      // The commit failed (disk full, I/O error): what the step decided still goes out, from memory.
-      if (!decided || !isStorageFailure(error)) throw error;
-      output = decided;
-      log.error('store: cannot commit; rings kept in memory until published', { error: String(error) });
-      outbox.keepInMemory([...output.rings, ...stepProblems]);
-    }
+  const graph: DecisionGraph = buildDecisionGraph({
+    config,
+    log,
+    channels: store,
+    health: health.runtime,
+    pins,
+    startMs: now(),
+    hooks: liveHooks(
+      options,
+      pins,
+      delivery,
+      () => graph.pipeline,
+      () => stopped,
+    ),
+  });
+  const step = (decide: () => DetectorOutput) => {
+    const output = delivery.step(decide);
+    if (!output) return;
     for (const note of output.notes) log.info(note.kind.replace('_', ' '), { ...note });
     for (const ring of output.rings) log.info('ring', { ...ring });
-    if (outbox.stats.queued !== queued) outbox.pump();
-    scheduleWake();
+    waker.schedule();
   };
-  const raise = (problem: ProblemEvent) => {
-    if (stopped) return;
-    log.warn('problem', { ...problem });
-    store.atomically(() => outbox.enqueue(problem));
-    outbox.pump();
-  };
-  const verifyAddress = pins
-    ? pinVerifier({
-        pins,
-        enabled: config.security.verify_http,
-        ...(options.verifyPort ? { port: options.verifyPort } : {}),
-        log,
-        isStopped: () => stopped,
-        raise,
-        now,
-      })
-    : () => {};
-  const scheduleWake = () => {
-    if (wakeTimer) clearTimeout(wakeTimer);
-    wakeTimer = undefined;
-    if (stopped) return;
-    const due = earliest(detector.nextWakeMs(), health.nextWakeMs());
-    if (due === null) return;
-    const tick = () => {
-      const output = pipeline.tick(now());
-      health.tick();
-      return output;
-    };
-    wakeTimer = setTimeout(() => deliver(tick), Math.max(0, due - now()));
-  };
+  const waker = new Waker(graph.nextWakeMs, now, () => step(() => graph.tick(now())));
 
-  const pipeline = new Pipeline(
-    detector,
-    log,
-    {
-      onProblem: (problem) => {
-        // Synchronous, inside the step's transaction when raised by a datagram.
-        log.warn('problem', { ...problem });
-        stepProblems.push(problem);
-        outbox.enqueue(problem);
-      },
-      onAddressToVerify: verifyAddress,
-      ...health.hooks(),
-      onNewCoiotDevice: (deviceId, deviceType, host) => {
-        if (options.fetchDescriptions === false || !detector.knows(deviceId)) return;
-        fetchCitD(host)
-          .then((map) => {
-            pipeline.setSensorMap(deviceId, map);
-            log.info('CoIoT description loaded', { device: deviceId, host });
-          })
-          .catch((error: unknown) =>
-            log.info('CoIoT description unavailable; using the built-in table', {
-              device: deviceId,
-              type: deviceType,
-              reason: String(error),
-            }),
-          );
-      },
-    },
-    securityFrom(config, pins),
-  );
-
-  let metricsPort: number | null = null;
+  const coiot = new CoiotSource(config.coiot, log, (bytes, src) => {
+    options.onInput?.({ kind: 'coiot', t: now(), src, bytes });
+    step(() => graph.pipeline.coiotDatagram(bytes, src, now()));
+  });
+  const shellyMqtt = new ShellyMqttSource(config, link, (topic, payload, retain) => {
+    options.onInput?.({ kind: 'mqtt', t: now(), topic, payload, retain });
+    step(() => graph.pipeline.mqttMessage(topic, payload, retain, now()));
+  });
+  const components = new Components(log);
+  const { teardown, stopNow } = stopper(log, components, store, delivery, graph, () => {
+    stopped = true;
+    waker.stop();
+  });
+  let stopping: Promise<void> | undefined;
+  const { signal } = options;
   try {
-    // CoIoT first: presses heard while the broker is unreachable wait in the outbox.
-    if (config.coiot.enabled) {
-      udp = await startUdpListener({
-        host: config.coiot.listen,
-        port: config.coiot.port,
-        group: config.coiot.multicast ? config.coiot.multicast_group : null,
-        interfaceAddress: config.coiot.interface,
-        log,
-        onDatagram: (bytes, source) => {
-          options.onInput?.({ kind: 'coiot', t: now(), src: source, bytes });
-          deliver(() => pipeline.coiotDatagram(bytes, source, now()));
-        },
-      });
-      stoppers.unshift(() => (udp as UdpListener).close());
-    }
-    scheduleWake();
-    metricsPort = await health.startHttp();
-    stoppers.push(() => health.stop());
-    let brokerUrl = config.mqtt.url;
-    let mqttOptions = config.mqtt;
-    if (brokerUrl === null) {
-      const problem = embeddedBrokerProblem(config.embedded_broker);
-      if (problem) throw new DoorbellAgentError(problem);
-      broker = await startEmbeddedBroker(config.embedded_broker);
-      // The agent's own client: the embedded broker's credentials; its certificate is our own (loopback).
-      mqttOptions = {
-        ...config.mqtt,
-        username: config.embedded_broker.username,
-        password: config.embedded_broker.password,
-        tls: { ...config.mqtt.tls, reject_unauthorized: config.embedded_broker.tls.cert === null },
-      };
-      brokerUrl = broker.url;
-      log.info('embedded MQTT broker listening', { host: config.embedded_broker.host, port: broker.port });
-      stoppers.push(() => (broker as EmbeddedBroker).close());
-    }
-    publisher = new MqttPublisher({
-      url: brokerUrl,
-      mqtt: mqttOptions,
-      homeassistant: config.homeassistant,
-      devices: config.devices,
-      version: options.version,
-      onError: (error, context) => log.error('MQTT', { context, error: String(error) }),
-      extraComponents: (device) => health.components(device),
-    });
-    await publisher.start();
-    // A ring is one small packet: send it now rather than wait for Nagle to batch it with the next one.
-    const noDelay = () =>
-      (publisher.client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-    noDelay();
-    publisher.client.on('connect', noDelay);
-    stoppers.unshift(() => publisher.stop());
-    log.info('MQTT connected', { url: redactUrl(brokerUrl) });
-    publisherReady();
-    health.attach(publisher);
-    if (outbox.size > 0) log.info('outbox: sending what was queued', { entries: outbox.size });
-    outbox.pump();
-
-    if (config.shelly_mqtt.enabled) {
-      await publisher.subscribe(shellySubscriptions(config), (topic, payload, retained) => {
-        options.onInput?.({ kind: 'mqtt', t: now(), topic, payload, retain: retained });
-        deliver(() => pipeline.mqttMessage(topic, payload, retained, now()));
-      });
-      // Gen1 devices answer with their current state: a baseline for edges, never a ring.
-      await publisher.client.publishAsync(`${config.shelly_mqtt.gen1_prefix}/command`, 'announce', {
-        qos: 0,
-      });
-    }
+    await components.start([coiot, health], signal);
+    waker.schedule();
+    await components.start([link], signal);
+    health.attach(link.publisher);
+    delivery.open();
+    await components.start([shellyMqtt], signal);
   } catch (error) {
-    if (wakeTimer) clearTimeout(wakeTimer);
-    outbox.close();
-    for (const stop of stoppers) await stop().catch(() => {});
-    store.close();
+    if (signal?.aborted) await stopNow({ during: 'start' });
+    else await teardown();
     throw error;
   }
 
   return {
-    pipeline,
-    publisher,
-    coiotPort: udp?.port ?? null,
-    brokerUrl: broker?.url ?? (config.mqtt.url as string),
-    outbox,
+    pipeline: graph.pipeline,
+    publisher: link.publisher,
+    coiotPort: coiot.port,
+    brokerUrl: link.url,
+    outbox: delivery.outbox,
     store,
     pins,
     health,
-    metricsPort,
-    stop: async () => {
-      stopped = true;
-      if (wakeTimer) clearTimeout(wakeTimer);
-      for (const stop of stoppers)
-        await stop().catch((error: unknown) => log.warn('stop', { error: String(error) }));
-      outbox.close();
-      store.close();
-      log.info('stopped', { ...pipeline.stats, bad_input: pipeline.badInput.total });
+    metricsPort: health.port,
+    // Once: a second call waits for the first.
+    stop: () => {
+      stopping ??= stopNow();
+      return stopping;
     },
+  };
+}
+
+/** Sends an outbox event over the broker link; a ring also counts in the metrics once acknowledged. */
+function publishThrough(
+  link: BrokerLink,
+  config: Config,
+  health: LiveHealth,
+  onRing: AgentOptions['onRing'],
+): (event: OutboxEvent) => Promise<void> {
+  const devices = new Map(config.devices.map((d) => [channelKey(d.id, d.input), d]));
+  return async (event) => {
+    if (event.type !== 'ring') return link.publisher.publishProblem(event);
+    await link.publisher.publishRing(event, devices.get(channelKey(event.device, event.input)));
+    onRing?.(event);
+    health.ringPublished(event);
+  };
+}
+
+/**
+ * How the agent stops: no new steps (`quiesce`), the outbox closed, the components in reverse, the store last.
+ * `stopNow` also logs `stopped`, counting the outbox before the store closes: what waits there goes out after the
+ * next start.
+ */
+function stopper(
+  log: Logger,
+  components: Components,
+  store: SqliteStore,
+  delivery: Delivery,
+  graph: DecisionGraph,
+  quiesce: () => void,
+) {
+  const teardown = async () => {
+    quiesce();
+    delivery.close();
+    await components.stop();
+    store.close();
+  };
+  const stopNow = async (fields: Record<string, unknown> = {}) => {
+    const outbox = delivery.outbox.size;
+    await teardown();
+    const { stats, badInput } = graph.pipeline;
+    log.info('stopped', { ...stats, bad_input: badInput.total, outbox, ...fields });
+  };
+  return { teardown, stopNow };
+}
+
+/** What the live agent does with the decision graph's problems, new addresses and newly heard devices. */
+function liveHooks(
+  options: AgentOptions,
+  pins: AddressPins | undefined,
+  delivery: Delivery,
+  pipeline: () => Pipeline,
+  isStopped: () => boolean,
+): DecisionGraphOptions['hooks'] {
+  const { config, log } = options;
+  /** `devices[].address` written `host:port`: that device's HTTP API (`/cit/d`, `/shelly`) is not on 80. */
+  const httpPorts = new Map(
+    config.devices.flatMap((d) => (d.http_port ? [[d.id, d.http_port] as const] : [])),
+  );
+  return {
+    onProblem: (problem) => {
+      log.warn('problem', { ...problem });
+      delivery.queueProblem(problem); // synchronous, inside the step's transaction
+    },
+    ...(pins && {
+      onAddressToVerify: pinVerifier({
+        pins,
+        enabled: config.security.verify_http,
+        ...(options.verifyPort ? { port: options.verifyPort } : {}),
+        portOf: (id) => httpPorts.get(id),
+        log,
+        isStopped,
+        raise: (problem) => {
+          log.warn('problem', { ...problem });
+          delivery.raise(problem);
+        },
+        now: options.now ?? Date.now,
+      }),
+    }),
+    ...(options.fetchDescriptions !== false && {
+      onNewCoiotDevice: loadCoiotDescription(pipeline, log, (id) => httpPorts.get(id) ?? 80),
+    }),
+  };
+}
+
+/** Address pins (when `security.pin_addresses`), saved in the agent's store so they outlive a restart. */
+function persistedPins(config: Config, store: SqliteStore): AddressPins | undefined {
+  const table = new PinTable(store.database);
+  const pins = pinsFrom(config, (device, pin) => table.save(device, pin));
+  pins?.load(table.load());
+  return pins;
+}
+
+/** A full disk fails every write: say so once a minute, not once a datagram. */
+function throttleWriteErrors(store: SqliteStore, log: Logger, now: () => number): void {
+  let lastLogMs = Number.NEGATIVE_INFINITY;
+  store.onWriteError = (error) => {
+    if (now() - lastLogMs < 60_000) return;
+    lastLogMs = now();
+    log.error('store: cannot save channel state (disk full?); going on from memory', {
+      error: String(error),
+      write_errors: store.writeErrors,
+    });
   };
 }

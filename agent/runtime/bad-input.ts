@@ -1,4 +1,4 @@
-import type { Logger } from './logger.ts';
+import type { Logger } from '../core/logger.ts';
 
 /**
  * Counts input that is not what a Shelly sends, and logs it once per source per interval, so a flood of

@@ -1,6 +1,8 @@
+import { InvalidDatagram } from '../core/errors.ts';
+import type { ProblemEvent } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Detector, DetectorOutput } from '../detect/detector.ts';
 import type { DeviceNotice, Evidence } from '../detect/evidence.ts';
-import { InvalidDatagram } from '../errors.ts';
 import { CoiotDeduper } from '../protocol/coiot-dedupe.ts';
 import { decodeCoiot } from '../protocol/coiot-packet.ts';
 import { knownSensorMap, type SensorMap } from '../protocol/coiot-sensors.ts';
@@ -8,9 +10,7 @@ import { decodeStatus } from '../protocol/coiot-status.ts';
 import { decodeMqtt } from '../protocol/mqtt-gen2.ts';
 import type { AddressPins } from '../security/address-pins.ts';
 import type { SourceRateLimiter } from '../security/rate-limit.ts';
-import type { ProblemEvent } from '../trace/events.ts';
 import { BadInputLog } from './bad-input.ts';
-import type { Logger } from './logger.ts';
 
 export interface PipelineStats {
   datagrams: number;

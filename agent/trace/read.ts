@@ -1,4 +1,4 @@
-/** One input line of a trace (`shared/contracts/trace-format.md`). */
+/** One input line of a trace (`docs/trace-format.md`). */
 export type TraceLine =
   | { kind: 'coiot'; t: number; src: string; bytes: Buffer }
   | { kind: 'mqtt'; t: number; topic: string; payload: Buffer; retain: boolean }

@@ -1,4 +1,4 @@
-import type { AgentEvent } from './events.ts';
+import type { AgentEvent } from '../core/events.ts';
 
 /** One output event as a JSONL line, times rounded to the microsecond so float noise never shows. */
 export function formatEvent(event: AgentEvent): string {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '../../agent/errors.ts';
+import { ConfigError } from '../../agent/core/errors.ts';
 
 const sourcedValue = z
   .object({ value: z.number(), assumed: z.boolean(), source: z.string().min(1) })

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { type Config, configSchema } from '../../agent/config/schema.ts';
+import type { Logger } from '../../agent/core/logger.ts';
 import type { RingPayload } from '../../agent/outputs/ha-discovery.ts';
-import type { Logger } from '../../agent/runtime/logger.ts';
 import type { UniGen, WireSend } from '../emulator/uni.ts';
 import type { ChimeSpec, ClosureModel, Press } from '../emulator/visitor.ts';
 import type { FirmwareKnobs } from '../uni/knobs.ts';

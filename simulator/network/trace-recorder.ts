@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { AgentInput } from '../../agent/runtime/agent.ts';
 
 /**
- * Records what the agent received, in the trace format (`shared/contracts/trace-format.md`), so a failing run
+ * Records what the agent received, in the trace format (`docs/trace-format.md`), so a failing run
  * can be replayed with `doorbell-agent replay --config <cfg> <trace>`. Times are seconds from the first line.
  */
 export class TraceRecorder {

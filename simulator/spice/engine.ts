@@ -1,5 +1,5 @@
 import { Simulation } from 'eecircuit-engine';
-import { DoorbellAgentError } from '../../agent/errors.ts';
+import { DoorbellAgentError } from '../../agent/core/errors.ts';
 import type { Waveforms } from './waveform.ts';
 
 /** ngspice rejected a netlist or failed to converge; carries its own words and the line it blamed. */

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../agent/config/schema.ts';
-import type { OutboxEntry } from '../../agent/outputs/outbox.ts';
+import { silentLogger } from '../../agent/core/logger.ts';
 import { type RunningAgent, startAgent } from '../../agent/runtime/agent.ts';
-import { silentLogger } from '../../agent/runtime/logger.ts';
+import type { OutboxEntry } from '../../agent/store/outbox.ts';
 import { freeUdpPort } from '../helpers/udp.ts';
 import {
   AgentProcess,

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../agent/config/schema.ts';
+import type { ProblemEvent } from '../../agent/core/events.ts';
+import { silentLogger } from '../../agent/core/logger.ts';
 import { Detector, type DetectorOutput, MemoryChannelStore } from '../../agent/detect/detector.ts';
-import { channelsFrom, tuningFrom } from '../../agent/runtime/channels.ts';
-import { silentLogger } from '../../agent/runtime/logger.ts';
+import { channelsFrom, tuningFrom } from '../../agent/detect/from-config.ts';
 import { Pipeline } from '../../agent/runtime/pipeline.ts';
-import { pinsFrom, securityFrom } from '../../agent/security/setup.ts';
-import type { ProblemEvent } from '../../agent/trace/events.ts';
+import { pinsFrom, securityFrom } from '../../agent/runtime/security-setup.ts';
 import { encodeStatus, shuniValues } from '../../simulator/emulator/coiot-encode.ts';
 import { hexPackets } from '../agent/protocol/fixtures.ts';
 

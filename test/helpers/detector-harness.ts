@@ -1,6 +1,6 @@
+import type { RingEvent } from '../../agent/core/events.ts';
 import type { ChimeSettings } from '../../agent/detect/chime.ts';
 import { Detector, MemoryChannelStore } from '../../agent/detect/detector.ts';
-import type { RingEvent } from '../../agent/trace/events.ts';
 import { seededRandom } from '../../simulator/network/random.ts';
 import { type Delivery, emitTraffic, type Press } from './uni-evidence.ts';
 

@@ -1,7 +1,7 @@
 /**
  * A parser for the Prometheus text exposition format 0.0.4 (prometheus.io/docs/instrumenting/exposition_formats):
  * `# HELP` / `# TYPE` lines, samples `name{label="value",…} value [timestamp]`, label values with `\\`, `\"` and
- * `\n` escapes, `NaN` / `+Inf` / `-Inf`. Strict: a line it cannot read throws, so a malformed exposition fails.
+ * `\n` escapes, `NaN` (any case) / `+Inf` / `-Inf`. Strict: a line it cannot read throws, so a malformed exposition fails.
  */
 export interface Sample {
   name: string;
@@ -82,7 +82,8 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     if (fields.length < 1 || fields.length > 2 || fields[0] === '') throw new Error(`bad value, ${where}`);
     const raw = fields[0] as string;
     const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
-    if (Number.isNaN(value) && raw !== 'NaN') throw new Error(`bad number, ${where}`);
+    // Prometheus reads values with Go's ParseFloat, which takes NaN in any case (prom-client writes `Nan`).
+    if (Number.isNaN(value) && raw.toLowerCase() !== 'nan') throw new Error(`bad number, ${where}`);
     family(owner(name)).samples.push({ name, labels, value });
   });
   return families;

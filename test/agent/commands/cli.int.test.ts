@@ -6,7 +6,7 @@ import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { sharedBroker } from '../../helpers/mosquitto.ts';
-import { sharedDir } from '../../helpers/shared.ts';
+import { EXAMPLE_TRACES_DIR } from '../../helpers/paths.ts';
 import { freeUdpPort } from '../../helpers/udp.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'doorbell-agent.js');
@@ -47,7 +47,7 @@ describe('the doorbell-agent command', () => {
   });
 
   it('replays a contract example and prints the contract events on stdout', async () => {
-    const examples = join(sharedDir(), 'contracts', 'examples');
+    const examples = EXAMPLE_TRACES_DIR;
     const { code, stdout } = await runCli([
       'replay',
       '--config',

@@ -7,7 +7,7 @@ import { renderStatus } from '../../../agent/commands/status.ts';
 import { configSchema } from '../../../agent/config/schema.ts';
 import { healthChannelsFrom, healthParamsFrom } from '../../../agent/health/config.ts';
 import { HealthMonitor } from '../../../agent/health/monitor.ts';
-import { readHealthRecords, SqliteHealthStore } from '../../../agent/health/sqlite-store.ts';
+import { readHealthRecords, SqliteHealthStore } from '../../../agent/store/health-store.ts';
 
 const ID = 'shellyuni-98CDAC25ABCD';
 const DAY = 24 * 3600 * 1000;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../agent/config/load.ts';
-import { ConfigError } from '../../../agent/errors.ts';
+import { ConfigError } from '../../../agent/core/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'doorbell-config-errors-'));
 let n = 0;

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { configLeaves } from '../../../agent/config/keys.ts';
 import { loadConfig } from '../../../agent/config/load.ts';
 import { configSchema } from '../../../agent/config/schema.ts';
-import { ConfigError } from '../../../agent/errors.ts';
+import { ConfigError } from '../../../agent/core/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'doorbell-config-prop-'));
 let n = 0;
@@ -85,7 +85,9 @@ describe('loadConfig properties', () => {
 
   it('an environment variable with the text of a key default leaves the config unchanged', () => {
     const defaults = loadConfig(yamlFile(''), {});
-    for (const leaf of configLeaves()) {
+    // File keys are left out: a relative path set by a variable is taken from the current directory, the same
+    // text in (or defaulted by) the file from the file's folder (see load.test.ts, paths).
+    for (const leaf of configLeaves().filter((l) => !l.file)) {
       const text = Array.isArray(leaf.default)
         ? leaf.default.join(',')
         : leaf.default === null

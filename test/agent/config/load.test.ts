@@ -1,9 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../../agent/config/load.ts';
-import { ConfigError } from '../../../agent/errors.ts';
+import { ConfigError } from '../../../agent/core/errors.ts';
+import { EXAMPLE_TRACES_DIR } from '../../helpers/paths.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'doorbell-config-'));
 let n = 0;
@@ -25,7 +26,8 @@ function problemsOf(fn: () => unknown): string[] {
 
 describe('loadConfig: defaults', () => {
   it('fills every section from an empty file', () => {
-    const config = loadConfig(yamlFile(''), {});
+    const file = yamlFile('');
+    const config = loadConfig(file, {});
     expect(config.mqtt).toEqual({
       url: null,
       username: null,
@@ -34,6 +36,8 @@ describe('loadConfig: defaults', () => {
       client_id: null,
       base_topic: 'doorbell',
       tls: { ca: null, cert: null, key: null, reject_unauthorized: true },
+      reconnect_min_s: 1,
+      reconnect_max_s: 60,
     });
     expect(config.embedded_broker).toEqual({
       host: '0.0.0.0',
@@ -58,7 +62,8 @@ describe('loadConfig: defaults', () => {
       peers: [],
     });
     expect(config.shelly_mqtt).toEqual({ enabled: true, gen1_prefix: 'shellies', gen2_prefixes: [] });
-    expect(config.store.path).toBe('doorbell-agent.sqlite');
+    // Beside the configuration file, whatever the current directory.
+    expect(config.store.path).toBe(join(dirname(file), 'doorbell-agent.sqlite'));
     expect(config.log).toEqual({ level: 'info', format: 'json' });
     expect(config.detector).toEqual({
       reorder_window_s: 0.6,
@@ -104,27 +109,40 @@ describe('loadConfig: defaults', () => {
     expect(config.devices[0]).toMatchObject({ gen: 'gen2', name: 'Front door', address: '192.168.1.20' });
   });
 
-  it('yields the defaults when the default file is missing', () => {
+  it('refuses to go on without a configuration file, saying how to give one', () => {
     const cwd = process.cwd();
-    process.chdir(mkdtempSync(join(tmpdir(), 'doorbell-nofile-')));
+    const empty = mkdtempSync(join(tmpdir(), 'doorbell-nofile-'));
+    process.chdir(empty);
     try {
-      expect(loadConfig(undefined, {}).mqtt.base_topic).toBe('doorbell');
-      expect(loadConfig(DEFAULT_CONFIG_FILE, {}).devices).toEqual([]);
+      expect(problemsOf(() => loadConfig(undefined, {}))).toEqual([
+        `no configuration file: there is no ${DEFAULT_CONFIG_FILE} in ${process.cwd()}. Write one (README: Quick start) or name it with --config FILE`,
+      ]);
     } finally {
       process.chdir(cwd);
     }
   });
 
-  it('refuses a missing file that was asked for by name', () => {
+  it('refuses a missing file that was asked for by name, in one line', () => {
     const file = join(dir, 'absent.yaml');
     expect(problemsOf(() => loadConfig(file, {}))).toEqual([
-      `${file}: cannot read the configuration file (ENOENT)`,
+      `${file}: configuration file: no such file (ENOENT)`,
     ]);
+    expect(() => loadConfig(file, {})).toThrow(/^[^\n]+$/);
+  });
+
+  it('requires a device when asked to (run, status, replay), at the devices key', () => {
+    const file = yamlFile('mqtt:\n  base_topic: x\ndevices: []\n');
+    expect(problemsOf(() => loadConfig(file, {}, { requireDevices: true }))).toEqual([
+      `${file}:3:1 devices: at least one device is required, e.g. devices: [{ id: shellyuni-<MAC> }]`,
+    ]);
+    expect(problemsOf(() => loadConfig(yamlFile(''), {}, { requireDevices: true }))[0]).toMatch(
+      /devices: at least one device is required/,
+    );
   });
 });
 
 describe('loadConfig: contract examples', () => {
-  const examples = '/work/shared/contracts/examples';
+  const examples = EXAMPLE_TRACES_DIR;
   it('loads the mechanical CoIoT example', () => {
     const config = loadConfig(join(examples, 'example-mechanical-coiot.yaml'), {});
     expect(config.devices).toEqual([

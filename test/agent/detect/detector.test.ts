@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { RingEvent } from '../../../agent/core/events.ts';
 import type { ChimeSettings } from '../../../agent/detect/chime.ts';
 import { classifyCounter } from '../../../agent/detect/counter.ts';
 import { Detector, MemoryChannelStore } from '../../../agent/detect/detector.ts';
 import type { Evidence } from '../../../agent/detect/evidence.ts';
-import type { RingEvent } from '../../../agent/trace/events.ts';
 
 const DEVICE = 'shellyuni-98CDAC25ABCD';
 const MECHANICAL: ChimeSettings = { mode: 'mechanical', durationS: null, settleS: 1 };

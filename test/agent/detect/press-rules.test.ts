@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { RingEvent } from '../../../agent/core/events.ts';
 import type { ChimeSettings } from '../../../agent/detect/chime.ts';
 import { Detector, MemoryChannelStore } from '../../../agent/detect/detector.ts';
 import type { Evidence } from '../../../agent/detect/evidence.ts';
 import { decodeGen2Mqtt } from '../../../agent/protocol/mqtt-gen2.ts';
-import type { RingEvent } from '../../../agent/trace/events.ts';
 
 /**
  * Issue 10: one ring per press whatever the Uni's firmware really does. Each case here was first seen failing on

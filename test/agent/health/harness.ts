@@ -1,12 +1,13 @@
 import { type ConfigInput, configSchema } from '../../../agent/config/schema.ts';
+import type { AgentEvent, ProblemEvent } from '../../../agent/core/events.ts';
+import { silentLogger } from '../../../agent/core/logger.ts';
+import { earliest } from '../../../agent/core/wake.ts';
 import { Detector, MemoryChannelStore } from '../../../agent/detect/detector.ts';
+import { channelsFrom, tuningFrom } from '../../../agent/detect/from-config.ts';
 import { MemoryHealthStore } from '../../../agent/health/monitor.ts';
-import { earliest, HealthRuntime } from '../../../agent/health/runtime.ts';
 import type { HealthEvent } from '../../../agent/health/types.ts';
-import { channelsFrom, tuningFrom } from '../../../agent/runtime/channels.ts';
-import { silentLogger } from '../../../agent/runtime/logger.ts';
+import { HealthRuntime } from '../../../agent/runtime/health-runtime.ts';
 import { Pipeline } from '../../../agent/runtime/pipeline.ts';
-import type { AgentEvent, ProblemEvent } from '../../../agent/trace/events.ts';
 import { encodeStatus, shuniValues } from '../../../simulator/emulator/coiot-encode.ts';
 
 export const MAC = '98CDAC25ABCD';

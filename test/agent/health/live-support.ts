@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { type Config, type ConfigInput, configSchema } from '../../../agent/config/schema.ts';
+import { silentLogger } from '../../../agent/core/logger.ts';
 import { type RunningAgent, startAgent } from '../../../agent/runtime/agent.ts';
-import { silentLogger } from '../../../agent/runtime/logger.ts';
 import {
   type EmulatedUni,
   type EmulatedUniOptions,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../../agent/cli.ts';
 import type { Config } from '../../../agent/config/schema.ts';
-import { readHealthRecords } from '../../../agent/health/sqlite-store.ts';
 import type { RunningAgent } from '../../../agent/runtime/agent.ts';
+import { readHealthRecords } from '../../../agent/store/health-store.ts';
 import type { EmulatedUni } from '../../../simulator/emulator/uni.ts';
 import { sharedBroker } from '../../helpers/mosquitto.ts';
 import { agentOn, collector, emulatedUni, type Message, until } from './live-support.ts';

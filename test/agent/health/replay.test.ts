@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../agent/config/schema.ts';
-import { silentLogger } from '../../../agent/runtime/logger.ts';
-import type { AgentEvent } from '../../../agent/trace/events.ts';
-import { replayTrace } from '../../../agent/trace/replay.ts';
+import type { AgentEvent } from '../../../agent/core/events.ts';
+import { silentLogger } from '../../../agent/core/logger.ts';
+import { replayTrace } from '../../../agent/runtime/replay.ts';
 import { DEVICE, UniCoiot } from './harness.ts';
 
 describe('replay prints the contract problem and battery events', () => {

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generate, parse } from 'coap-packet';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DoorbellAgentError } from '../../../agent/errors.ts';
+import { DoorbellAgentError } from '../../../agent/core/errors.ts';
 import { fetchCitD } from '../../../agent/io/cit-d-fetch.ts';
 import { MAX_DATAGRAM_BYTES } from '../../../agent/protocol/coiot-packet.ts';
 import { SHUNI1_SENSORS } from '../../../agent/protocol/coiot-sensors.ts';

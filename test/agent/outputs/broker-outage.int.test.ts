@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../agent/config/schema.ts';
+import type { RingEvent } from '../../../agent/core/events.ts';
 import { MqttPublisher } from '../../../agent/outputs/mqtt-publisher.ts';
-import type { RingEvent } from '../../../agent/trace/events.ts';
 import { startMosquitto } from '../../helpers/mosquitto.ts';
 import { MessageLog } from './support/message-log.ts';
 

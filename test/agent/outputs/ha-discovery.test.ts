@@ -1,13 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema, type DeviceConfig } from '../../../agent/config/schema.ts';
+import type { RingEvent } from '../../../agent/core/events.ts';
 import {
   agentDeviceId,
   buildAgentDiscovery,
   buildDeviceDiscovery,
   type DiscoveryOptions,
+  defaultEntityId,
+  PROJECT_URL,
   ringPayload,
 } from '../../../agent/outputs/ha-discovery.ts';
-import type { RingEvent } from '../../../agent/trace/events.ts';
+import { healthComponents } from '../../../agent/outputs/health-publisher.ts';
 
 function device(raw: Record<string, unknown>): DeviceConfig {
   return configSchema.parse({ devices: [raw] }).devices[0]!;
@@ -52,8 +57,38 @@ describe('buildDeviceDiscovery', () => {
         event_types: ['ring'],
         stat_t: 'doorbell/shellyuni-98CDAC25ABCD/0/event',
         uniq_id: 'doorbell_shellyuni-98CDAC25ABCD_0_ring',
+        default_entity_id: 'event.doorbell_shellyuni_98cdac25abcd_0_ring',
       },
     });
+  });
+
+  it('makes every entity id predictable: <platform>.<unique id> in lowercase [a-z0-9_], as the README lists them', () => {
+    const full = device({
+      id: 'shellyplusuni-E465B847CA44',
+      input: 1,
+      battery: { adc: true },
+    });
+    const { payload } = buildDeviceDiscovery(full, opts, healthComponents(full, 'doorbell'));
+    const ids = Object.values(payload.cmps).map((c) => c.default_entity_id);
+    expect(ids).toEqual([
+      'event.doorbell_shellyplusuni_e465b847ca44_1_ring',
+      'binary_sensor.doorbell_shellyplusuni_e465b847ca44_1_link',
+      'sensor.doorbell_shellyplusuni_e465b847ca44_1_presses',
+      'binary_sensor.doorbell_shellyplusuni_e465b847ca44_1_problem_offline',
+      'binary_sensor.doorbell_shellyplusuni_e465b847ca44_1_problem_missed_reports',
+      'binary_sensor.doorbell_shellyplusuni_e465b847ca44_1_problem_input_stuck',
+      'binary_sensor.doorbell_shellyplusuni_e465b847ca44_1_problem_chatter',
+      'binary_sensor.doorbell_shellyplusuni_e465b847ca44_1_problem_wiring',
+      'binary_sensor.doorbell_shellyplusuni_e465b847ca44_1_problem_battery_low',
+      'sensor.doorbell_shellyplusuni_e465b847ca44_1_battery',
+      'sensor.doorbell_shellyplusuni_e465b847ca44_1_battery_v',
+    ]);
+    // Valid Home Assistant entity ids: no upper case, no `-`, no double or edge underscores.
+    for (const id of ids) expect(id).toMatch(/^[a-z_]+\.(?!_)(?!.*__)[a-z0-9_]+(?<!_)$/);
+    expect(
+      buildAgentDiscovery({ ...opts, baseTopic: 'home/bell' }).payload.cmps.status?.default_entity_id,
+    ).toBe('binary_sensor.doorbell_agent_home_bell_status');
+    expect(defaultEntityId({ p: 'sensor', uniq_id: '--A__b--' })).toBe('sensor.a_b');
   });
 
   it("ties availability to the agent's status topic and asks for QoS 1", () => {
@@ -83,16 +118,24 @@ describe('buildDeviceDiscovery', () => {
     };
     const { payload } = buildDeviceDiscovery(front, opts, { input_stuck: stuck });
     expect(Object.keys(payload.cmps)).toEqual(['ring', 'input_stuck']);
-    expect(payload.cmps.input_stuck).toEqual(stuck);
+    expect(payload.cmps.input_stuck).toEqual({
+      ...stuck,
+      default_entity_id: 'binary_sensor.doorbell_shellyuni_98cdac25abcd_0_input_stuck',
+    });
     expect(payload.cmps.ring?.device_class).toBe('doorbell');
   });
 
-  it('leaves o.url out when no URL is configured', () => {
+  it("publishes the project's URL (package.json homepage) as o.url unless another is given", () => {
     const { originUrl: _, ...withoutUrl } = opts;
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'package.json'), 'utf8'));
+    expect(PROJECT_URL).toBe(pkg.homepage);
+    expect(pkg.repository.url).toContain(PROJECT_URL.replace('https://', ''));
     expect(buildDeviceDiscovery(front, withoutUrl).payload.o).toEqual({
       name: 'doorbell-agent',
       sw: '0.1.0',
+      url: PROJECT_URL,
     });
+    expect(buildAgentDiscovery(withoutUrl).payload.o.url).toBe(PROJECT_URL);
   });
 });
 

@@ -54,11 +54,28 @@ describe('Prometheus metrics and /healthz', () => {
     await broker?.stop();
   });
 
+  it('has every series known in advance from the start, at 0, and the process metrics of prom-client', async () => {
+    const f = await scrape();
+    for (const via of ['coiot', 'mqtt', 'counter']) {
+      expect(sampleValue(f, 'doorbell_presses_total', { device: ID, input: '0', via }), via).toBe(0);
+      expect(sampleValue(f, 'doorbell_ring_latency_seconds_count', { via }), via).toBe(0);
+    }
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'process_start_time_seconds',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+    ])
+      expect(f.get(name)?.samples.length ?? 0, name).toBeGreaterThan(0);
+  });
+
   it('binds to loopback by default', () => {
     expect(configSchema.parse({}).metrics).toEqual({ enabled: false, host: '127.0.0.1', port: 9464 });
   });
 
   it('counts presses and ring latency, shows problems, battery and serial gaps, with build info', async () => {
+    const pressedS = Date.now() / 1000;
     uni.input([
       { t: 0, level: 1 },
       { t: 0.2, level: 0 },
@@ -80,6 +97,11 @@ describe('Prometheus metrics and /healthz', () => {
     expect(sampleValue(f, 'doorbell_battery_ratio', { device: ID, input: '0', basis: 'adc' })).toBe(0.8);
     expect(sampleValue(f, 'doorbell_battery_volts', { device: ID, input: '0' })).toBe(1.4);
     expect(sampleValue(f, 'doorbell_shelly_up', { device: ID })).toBe(1);
+    expect(f.get('doorbell_last_report_timestamp_seconds')?.type).toBe('gauge');
+    const heardS = sampleValue(f, 'doorbell_last_report_timestamp_seconds', { device: ID }) ?? 0;
+    expect(heardS).toBeGreaterThanOrEqual(Math.floor(pressedS));
+    expect(heardS).toBeLessThanOrEqual(Date.now() / 1000);
+    expect(f.has('doorbell_last_report_age_seconds')).toBe(false);
     expect(sampleValue(f, 'doorbell_coiot_serial_gaps_total', { device: ID })).toBe(0);
     expect(f.get('doorbell_coiot_serial_gaps_total')?.type).toBe('counter');
     expect(sampleValue(f, 'doorbell_build_info', { version: '0.0.0-test' })).toBe(1);
@@ -101,9 +123,14 @@ describe('Prometheus metrics and /healthz', () => {
     );
     expect(sampleValue(f, 'doorbell_coiot_serial_gaps_total', { device: ID })).toBeGreaterThanOrEqual(2);
     // What was lost is recovered from the event counter.
-    expect(
-      sampleValue(f, 'doorbell_presses_total', { device: ID, input: '0', via: 'counter' }),
-    ).toBeGreaterThanOrEqual(1);
+    const recovered =
+      sampleValue(f, 'doorbell_presses_total', { device: ID, input: '0', via: 'counter' }) ?? 0;
+    expect(recovered).toBeGreaterThanOrEqual(1);
+    // Its latency counts from the counter step's arrival, so it includes the reorder window (0.6 s) it waited.
+    expect(sampleValue(f, 'doorbell_ring_latency_seconds_count', { via: 'counter' })).toBe(recovered);
+    expect(sampleValue(f, 'doorbell_ring_latency_seconds_sum', { via: 'counter' })).toBeGreaterThanOrEqual(
+      0.6 * recovered,
+    );
 
     await uni.stop();
     const after = await scrapeUntil(
@@ -111,7 +138,9 @@ describe('Prometheus metrics and /healthz', () => {
     );
     expect(sampleValue(after, 'doorbell_shelly_up', { device: ID })).toBe(0);
     expect(sampleValue(after, 'doorbell_problem', { device: ID, input: '0', problem: 'offline' })).toBe(1);
-    expect(sampleValue(after, 'doorbell_last_report_age_seconds', { device: ID })).toBeGreaterThan(0);
+    const lastHeardS = sampleValue(after, 'doorbell_last_report_timestamp_seconds', { device: ID }) ?? 0;
+    expect(lastHeardS).toBeGreaterThan(0);
+    expect(lastHeardS).toBeLessThan(Date.now() / 1000);
   });
 
   it('answers /healthz with the agent and device state, and 404 elsewhere', async () => {

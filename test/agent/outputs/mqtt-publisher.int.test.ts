@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { connectAsync } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, configSchema } from '../../../agent/config/schema.ts';
+import type { RingEvent } from '../../../agent/core/events.ts';
 import { MqttPublisher } from '../../../agent/outputs/mqtt-publisher.ts';
-import type { RingEvent } from '../../../agent/trace/events.ts';
 import { sharedBroker } from '../../helpers/mosquitto.ts';
 import { MessageLog } from './support/message-log.ts';
 

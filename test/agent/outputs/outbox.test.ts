@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Outbox, type OutboxEvent } from '../../../agent/outputs/outbox.ts';
-import { silentLogger } from '../../../agent/runtime/logger.ts';
-import { SqliteStore } from '../../../agent/runtime/store.ts';
-import type { ProblemEvent, RingEvent } from '../../../agent/trace/events.ts';
+import type { ProblemEvent, RingEvent } from '../../../agent/core/events.ts';
+import { silentLogger } from '../../../agent/core/logger.ts';
+import { SqliteStore } from '../../../agent/store/channel-store.ts';
+import { Outbox, type OutboxEvent } from '../../../agent/store/outbox.ts';
 import { tempDir, waitUntil } from '../../faults/support.ts';
 
 function ring(n: number): RingEvent {

@@ -1,6 +1,6 @@
 import { generate } from 'coap-packet';
 import { describe, expect, it } from 'vitest';
-import { InvalidDatagram } from '../../../agent/errors.ts';
+import { InvalidDatagram } from '../../../agent/core/errors.ts';
 import { decodeCoiot, shellyIdFor, validitySeconds } from '../../../agent/protocol/coiot-packet.ts';
 import { contractTraces, hexPacket, hexPackets, IDLE_G, shuniDatagram } from './fixtures.ts';
 

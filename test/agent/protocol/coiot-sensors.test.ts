@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidDatagram } from '../../../agent/errors.ts';
+import { InvalidDatagram } from '../../../agent/core/errors.ts';
 import { decodeCoiot } from '../../../agent/protocol/coiot-packet.ts';
 import {
   knownSensorMap,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidDatagram } from '../../../agent/errors.ts';
+import { InvalidDatagram } from '../../../agent/core/errors.ts';
 import { decodeCoiot } from '../../../agent/protocol/coiot-packet.ts';
 import { SHUNI1_SENSORS } from '../../../agent/protocol/coiot-sensors.ts';
 import { decodeStatus, MAX_STATUS_BYTES } from '../../../agent/protocol/coiot-status.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { InvalidDatagram } from '../../../agent/core/errors.ts';
 import type { DeviceNotice, Evidence } from '../../../agent/detect/evidence.ts';
-import { InvalidDatagram } from '../../../agent/errors.ts';
 import { CoiotDeduper } from '../../../agent/protocol/coiot-dedupe.ts';
 import { decodeCoiot } from '../../../agent/protocol/coiot-packet.ts';
 import { SHUNI1_SENSORS, sensorMapFromCitD } from '../../../agent/protocol/coiot-sensors.ts';

@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { generate } from 'coap-packet';
 import { MAX_DATAGRAM_BYTES } from '../../../agent/protocol/coiot-packet.ts';
 
-/** The shared reference material lives beside the checkout: `<repo>/../shared/`. */
-export const SHARED = new URL('../../../../shared/', import.meta.url);
-export const SHELLY_FIXTURES = new URL('reference/fixtures/shelly/', SHARED);
-export const CONTRACT_EXAMPLES = new URL('contracts/examples/', SHARED);
+/** Captures with their provenance notes (`test/fixtures/shelly/README.md`). */
+export const SHELLY_FIXTURES = new URL('../../fixtures/shelly/', import.meta.url);
+/** The example traces of `docs/trace-format.md`. */
+export const CONTRACT_EXAMPLES = new URL('../../../examples/traces/', import.meta.url);
 
 export function fixtureText(name: string): string {
   return readFileSync(new URL(name, SHELLY_FIXTURES), 'utf8');

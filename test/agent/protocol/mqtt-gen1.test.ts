@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidDatagram } from '../../../agent/errors.ts';
+import { InvalidDatagram } from '../../../agent/core/errors.ts';
 import { decodeGen1Mqtt } from '../../../agent/protocol/mqtt-gen1.ts';
 import { contractTraces, fixtureText } from './fixtures.ts';
 

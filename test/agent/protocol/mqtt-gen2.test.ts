@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidDatagram } from '../../../agent/errors.ts';
+import { InvalidDatagram } from '../../../agent/core/errors.ts';
 import { decodeGen2Mqtt, decodeMqtt } from '../../../agent/protocol/mqtt-gen2.ts';
 import { fixtureJson, fixtureText } from './fixtures.ts';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidDatagram } from '../../../agent/errors.ts';
+import { InvalidDatagram } from '../../../agent/core/errors.ts';
 import type { MqttDecoded } from '../../../agent/protocol/mqtt-gen1.ts';
 import { decodeGen1Mqtt } from '../../../agent/protocol/mqtt-gen1.ts';
 import { decodeGen2Mqtt, decodeMqtt } from '../../../agent/protocol/mqtt-gen2.ts';

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../../agent/config/schema.ts';
+import { silentLogger } from '../../../agent/core/logger.ts';
 import { type RunningAgent, startAgent } from '../../../agent/runtime/agent.ts';
-import { silentLogger } from '../../../agent/runtime/logger.ts';
 import { sharedBroker } from '../../helpers/mosquitto.ts';
-import { sharedDir } from '../../helpers/shared.ts';
+import { EXAMPLE_TRACES_DIR } from '../../helpers/paths.ts';
 import { freeUdpPort, udpSender } from '../../helpers/udp.ts';
 
 const MECH = 'shellyuni-98CDAC25ABCD';
@@ -22,7 +22,7 @@ interface TraceEntry {
 }
 
 function traceLines(name: string): TraceEntry[] {
-  const text = readFileSync(join(sharedDir(), 'contracts', 'examples', `${name}.jsonl`), 'utf8');
+  const text = readFileSync(join(EXAMPLE_TRACES_DIR, `${name}.jsonl`), 'utf8');
   return text
     .split('\n')
     .filter((l) => l.trim())

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Logger } from '../../../agent/core/logger.ts';
 import { Detector, MemoryChannelStore } from '../../../agent/detect/detector.ts';
 import { BadInputLog } from '../../../agent/runtime/bad-input.ts';
-import type { Logger } from '../../../agent/runtime/logger.ts';
 import { Pipeline } from '../../../agent/runtime/pipeline.ts';
 import { encodeStatus, shuniValues } from '../../../simulator/emulator/coiot-encode.ts';
 

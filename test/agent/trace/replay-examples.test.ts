@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../agent/config/load.ts';
-import { silentLogger } from '../../../agent/runtime/logger.ts';
-import type { AgentEvent, RingEvent } from '../../../agent/trace/events.ts';
-import { replayTrace } from '../../../agent/trace/replay.ts';
-import { sharedDir } from '../../helpers/shared.ts';
+import type { AgentEvent, RingEvent } from '../../../agent/core/events.ts';
+import { silentLogger } from '../../../agent/core/logger.ts';
+import { replayTrace } from '../../../agent/runtime/replay.ts';
+import { EXAMPLE_TRACES_DIR } from '../../helpers/paths.ts';
 
 interface Expectation {
   rings: Array<{ device: string; input: number; t_min: number; t_max: number; recovered: boolean | null }>;
@@ -13,7 +13,7 @@ interface Expectation {
   forbidden_problems: string[];
 }
 
-const examples = join(sharedDir(), 'contracts', 'examples');
+const examples = EXAMPLE_TRACES_DIR;
 
 async function replayExample(name: string): Promise<{ events: AgentEvent[]; warnings: string[] }> {
   const events: AgentEvent[] = [];

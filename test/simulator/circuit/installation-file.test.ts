@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../agent/errors.ts';
+import { ConfigError } from '../../../agent/core/errors.ts';
 import { parseInstallationText } from '../../../simulator/circuit/installation-file.ts';
 import { loadParts } from '../../../simulator/circuit/parts.ts';
 

@@ -82,7 +82,7 @@ describe('doorbell-agent wiring check', () => {
     expect(out).toMatch(/FAIL {2}input_high_on_press/);
   });
 
-  it('names file, line, key and allowed values for a bad wiring file (exit 2, no crash)', async () => {
+  it('names file, line, key and allowed values for a bad wiring file (exit 3: could not decide)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wiring-'));
     const file = join(dir, 'bad.yaml');
     writeFileSync(
@@ -90,7 +90,7 @@ describe('doorbell-agent wiring check', () => {
       'supply: { vac: 12, hz: 55 }\ndoorbell: { model: db1 }\nchime: { mode: loud }\npower_kit: true\nrelay: {}\nloop: { source: battery }\nuni: { model: gen1 }\n',
     );
     const { code, err } = await wiringCheck(file);
-    expect(code).toBe(2);
+    expect(code).toBe(3);
     expect(err).toContain(`${file}:1: supply.hz`);
     expect(err).toMatch(/chime\.mode: .*electronic.*mechanical/);
     expect(err).toMatch(/relay: give part \(one of rs-0376830\) or coil_vac/);

@@ -3,16 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCoiot } from '../../../agent/protocol/coiot-packet.ts';
 import { encodeStatus, shuniValues } from '../../../simulator/emulator/coiot-encode.ts';
-import { sharedDir } from '../../helpers/shared.ts';
+import { SHELLY_FIXTURES_DIR } from '../../helpers/paths.ts';
 
 const idle = { level: false, event: '', count: 0 };
 
 describe('CoIoT status encoder', () => {
   it('writes the synthesized SHUNI-1 fixture byte for byte', () => {
-    const fixture = readFileSync(
-      join(sharedDir(), 'reference/fixtures/shelly/shuni-1.cit-s.synthesized.hex'),
-      'utf8',
-    );
+    const fixture = readFileSync(join(SHELLY_FIXTURES_DIR, 'shuni-1.cit-s.synthesized.hex'), 'utf8');
     const idleHex = fixture
       .split('\n')
       .find((l) => l.startsWith('shuni1_v2_idle '))

@@ -9,11 +9,10 @@ import { decodeStatus, readG } from '../../../agent/protocol/coiot-status.ts';
 import { type CoiotNode, startCoiotNode } from '../../../simulator/emulator/coiot-node.ts';
 import { Gen1Uni } from '../../../simulator/emulator/gen1-uni.ts';
 import { VirtualScheduler } from '../../../simulator/emulator/scheduler.ts';
-import { sharedDir } from '../../helpers/shared.ts';
+import { SHELLY_FIXTURES_DIR } from '../../helpers/paths.ts';
 
 const MAC = 'AABBCC112233';
-const fixture = (name: string) =>
-  readFileSync(join(sharedDir(), 'reference', 'fixtures', 'shelly', name), 'utf8');
+const fixture = (name: string) => readFileSync(join(SHELLY_FIXTURES_DIR, name), 'utf8');
 const hexLines = (name: string) =>
   new Map(
     fixture(name)

@@ -7,11 +7,10 @@ import { SHUNI1_SENSORS, sensorMapFromCitD } from '../../../agent/protocol/coiot
 import { decodeMqtt } from '../../../agent/protocol/mqtt-gen2.ts';
 import { type EmulatedUni, startEmulatedUni } from '../../../simulator/emulator/uni.ts';
 import { sharedBroker } from '../../helpers/mosquitto.ts';
-import { sharedDir } from '../../helpers/shared.ts';
+import { SHELLY_FIXTURES_DIR } from '../../helpers/paths.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const fixture = (name: string) =>
-  readFileSync(join(sharedDir(), 'reference', 'fixtures', 'shelly', name), 'utf8');
+const fixture = (name: string) => readFileSync(join(SHELLY_FIXTURES_DIR, name), 'utf8');
 
 /** Everything published under some prefixes, as a Shelly consumer on the broker sees it. */
 async function watch(url: string, filters: string[]) {

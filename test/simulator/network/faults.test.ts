@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../../agent/config/schema.ts';
-import { silentLogger } from '../../../agent/runtime/logger.ts';
-import type { RingEvent } from '../../../agent/trace/events.ts';
-import { replayTrace } from '../../../agent/trace/replay.ts';
+import type { RingEvent } from '../../../agent/core/events.ts';
+import { silentLogger } from '../../../agent/core/logger.ts';
+import { replayTrace } from '../../../agent/runtime/replay.ts';
 import { encodeStatus, shuniValues } from '../../../simulator/emulator/coiot-encode.ts';
 import { VirtualScheduler } from '../../../simulator/emulator/scheduler.ts';
 import { applyFaults, faultPlan, faultyLink, NO_FAULTS } from '../../../simulator/network/faults.ts';

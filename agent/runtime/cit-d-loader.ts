@@ -1,0 +1,25 @@
+import type { Logger } from '../core/logger.ts';
+import { fetchCitD } from '../io/cit-d-fetch.ts';
+import type { Pipeline } from './pipeline.ts';
+
+/** A configured CoIoT device heard for the first time: fetch its `/cit/d`, else keep the built-in sensor table. */
+export function loadCoiotDescription(
+  pipeline: () => Pipeline,
+  log: Logger,
+  httpPortOf: (deviceId: string) => number,
+): (deviceId: string, deviceType: string, host: string) => void {
+  return (deviceId, deviceType, host) => {
+    fetchCitD(host, { httpPort: httpPortOf(deviceId) })
+      .then((map) => {
+        pipeline().setSensorMap(deviceId, map);
+        log.info('CoIoT description loaded', { device: deviceId, host });
+      })
+      .catch((error: unknown) =>
+        log.info('CoIoT description unavailable; using the built-in table', {
+          device: deviceId,
+          type: deviceType,
+          reason: String(error),
+        }),
+      );
+  };
+}

@@ -1,0 +1,37 @@
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../core/logger.ts';
+import { startUdpListener, type UdpListener } from '../io/udp-listener.ts';
+import type { Component } from './component.ts';
+
+/** CoIoT in: the UDP socket (multicast and the `coiot_peer` unicast port), each datagram handed on as it arrives. */
+export class CoiotSource implements Component {
+  readonly name = 'coiot';
+  private listener: UdpListener | undefined;
+
+  constructor(
+    private readonly config: Config['coiot'],
+    private readonly log: Logger,
+    private readonly onDatagram: (bytes: Buffer, source: string) => void,
+  ) {}
+
+  /** The bound port (null when CoIoT is disabled or not started). */
+  get port(): number | null {
+    return this.listener?.port ?? null;
+  }
+
+  async start(): Promise<void> {
+    if (!this.config.enabled) return;
+    this.listener = await startUdpListener({
+      host: this.config.listen,
+      port: this.config.port,
+      group: this.config.multicast ? this.config.multicast_group : null,
+      interfaceAddress: this.config.interface,
+      log: this.log,
+      onDatagram: this.onDatagram,
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.listener?.close();
+  }
+}

@@ -1,0 +1,66 @@
+import type { Config } from '../config/schema.ts';
+import { healthChannelsFrom, healthParamsFrom } from '../health/config.ts';
+import { HealthMonitor, type HealthStore } from '../health/monitor.ts';
+import type { HealthEvent } from '../health/types.ts';
+import type { PipelineHooks } from './pipeline.ts';
+
+/**
+ * The health monitors as `run` and `replay` plug them into a `Pipeline`: hooks that feed the monitor, events held
+ * until `flush()` so that they come out after the rings of the same input (the order the agent decided them),
+ * and the monitor's own wake-ups. `start()` again after a restart: a new monitor on the same store.
+ */
+export class HealthRuntime {
+  monitor: HealthMonitor | null = null;
+  private pending: HealthEvent[] = [];
+  private lastTickMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly config: Config,
+    private readonly store: HealthStore,
+    private readonly onEvents: (events: HealthEvent[]) => void,
+  ) {}
+
+  /** A fresh monitor (its clock starts at `nowMs`) and the pipeline hooks that feed it; none if disabled. */
+  start(nowMs: number): PipelineHooks {
+    if (!this.config.health.enabled) return {};
+    const monitor = new HealthMonitor(
+      healthChannelsFrom(this.config),
+      healthParamsFrom(this.config),
+      this.store,
+      nowMs,
+    );
+    this.monitor = monitor;
+    this.pending = [];
+    return {
+      onHeard: (notice, t) => this.pending.push(...monitor.heard(notice, t)),
+      onNotice: (notice, t) => this.pending.push(...monitor.notice(notice, t)),
+      onDetected: (evidence, output, t) => this.pending.push(...monitor.detected(evidence, output, t)),
+    };
+  }
+
+  /** Hands over the events decided since the last flush. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const events = this.pending;
+    this.pending = [];
+    this.onEvents(events);
+  }
+
+  /** Runs the monitors' deadlines due by `nowMs`; their events wait for the next `flush()`. */
+  due(nowMs: number): void {
+    if (!this.monitor) return;
+    this.lastTickMs = nowMs;
+    this.pending.push(...this.monitor.tick(nowMs));
+  }
+
+  tick(nowMs: number): void {
+    this.due(nowMs);
+    this.flush();
+  }
+
+  /** When `tick` is next due; never at or before the last tick, so a caller's loop always moves on. */
+  nextWakeMs(): number | null {
+    const due = this.monitor?.nextWakeMs() ?? null;
+    return due === null ? null : Math.max(due, this.lastTickMs + 1);
+  }
+}

@@ -1,0 +1,228 @@
+import dgram from 'node:dgram';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { type CliResult, runCli, STACK_LINE } from '../../helpers/cli.ts';
+
+/**
+ * Every mistake a user can make gets one line (or a short list) naming the file, the key or the port and what to
+ * do, and the exit code its command documents; never a stack trace. Each case is a real process.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'user-errors-'));
+const DEVICE = { id: 'shellyuni-98CDAC25ABCD' };
+let n = 0;
+
+function configFile(config: Record<string, unknown>): string {
+  const file = join(dir, `config-${n++}.yaml`);
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+/** Lines of stderr that are not JSON log lines. */
+function errorLines(result: CliResult): string[] {
+  return result.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+}
+
+function expectOneLine(result: CliResult, ...patterns: RegExp[]): void {
+  expect(result.stderr).not.toMatch(STACK_LINE);
+  const lines = errorLines(result);
+  expect(lines, result.stderr).toHaveLength(1);
+  for (const pattern of patterns) expect(lines[0]).toMatch(pattern);
+}
+
+describe('run: mistakes in the configuration exit 2 with one clear line', () => {
+  it('refuses coiot.listen written as host:port, naming coiot.port', async () => {
+    const file = configFile({ coiot: { listen: '127.0.0.1:5683' }, devices: [DEVICE] });
+    const result = await runCli(['run', '--config', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(result.stderr).toContain(`${file}:2:`);
+    expect(result.stderr).toMatch(
+      /coiot\.listen: an address only, without a port: write 127\.0\.0\.1 here and the port in coiot\.port/,
+    );
+    expect(result.stderr).not.toMatch(/ENOTFOUND|getaddrinfo/);
+  });
+
+  it('says there is no configuration file when run finds none, instead of running with no devices', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-config-'));
+    const result = await runCli(['run'], { cwd: empty });
+    expect(result.code).toBe(2);
+    expectOneLine(result, /no configuration file/, /doorbell-agent\.yaml/, /--config/);
+  });
+
+  it('says a named configuration file does not exist', async () => {
+    const result = await runCli(['run', '--config', join(dir, 'absent.yaml')]);
+    expect(result.code).toBe(2);
+    expectOneLine(result, /absent\.yaml: configuration file: no such file/);
+  });
+
+  it('refuses devices: [] (devices are required)', async () => {
+    const file = configFile({ devices: [] });
+    const result = await runCli(['run', '--config', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(result.stderr).toMatch(/devices: at least one device is required/);
+    expect(result.stderr).not.toMatch(/"level"/);
+  });
+
+  it('refuses an unknown --log-level as bad arguments', async () => {
+    const result = await runCli(['run', '--log-level', 'loud']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--log-level/);
+  });
+});
+
+describe('run: a port already in use names the setting that owns it, exit 1', () => {
+  const held: Array<() => Promise<void>> = [];
+  let udpPort: number;
+  let tcpPort: number;
+  beforeAll(async () => {
+    // No address reuse: the agent's own SO_REUSEADDR socket cannot share the port with this one.
+    const udp = dgram.createSocket({ type: 'udp4', reuseAddr: false });
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    udpPort = udp.address().port;
+    held.push(() => new Promise<void>((resolve) => udp.close(() => resolve())));
+    const tcp: Server = createServer();
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    tcpPort = (tcp.address() as { port: number }).port;
+    held.push(() => new Promise<void>((resolve) => tcp.close(() => resolve())));
+  });
+  afterAll(async () => {
+    for (const release of held) await release();
+  });
+
+  const common = () => ({
+    store: { path: join(dir, `store-${n}.sqlite`) },
+    shelly_mqtt: { enabled: false },
+    homeassistant: { enabled: false },
+    devices: [DEVICE],
+  });
+
+  it('CoIoT (UDP): coiot.port', async () => {
+    const file = configFile({
+      ...common(),
+      mqtt: { url: 'mqtt://127.0.0.1:1' },
+      coiot: { listen: '127.0.0.1', port: udpPort, multicast: false },
+    });
+    const result = await runCli(['run', '--config', file]);
+    expect(result.code).toBe(1);
+    expectOneLine(
+      result,
+      /^doorbell-agent: coiot\.port: port \d+ on 127\.0\.0\.1 is already in use/,
+      /set coiot\.port to a free port/,
+      /EADDRINUSE/,
+    );
+  });
+
+  it('metrics (HTTP): metrics.port', async () => {
+    const file = configFile({
+      ...common(),
+      mqtt: { url: 'mqtt://127.0.0.1:1' },
+      coiot: { enabled: false },
+      metrics: { enabled: true, host: '127.0.0.1', port: tcpPort },
+    });
+    const result = await runCli(['run', '--config', file]);
+    expect(result.code).toBe(1);
+    expectOneLine(
+      result,
+      /^doorbell-agent: metrics\.port: port \d+ on 127\.0\.0\.1 is already in use/,
+      /set metrics\.port/,
+    );
+  });
+
+  it('embedded broker (MQTT): embedded_broker.port, or use that broker through mqtt.url', async () => {
+    const file = configFile({
+      ...common(),
+      coiot: { enabled: false },
+      embedded_broker: { host: '127.0.0.1', port: tcpPort },
+    });
+    const result = await runCli(['run', '--config', file]);
+    expect(result.code).toBe(1);
+    expectOneLine(
+      result,
+      /^doorbell-agent: embedded_broker\.port: port \d+ on 127\.0\.0\.1 is already in use/,
+      /set mqtt\.url/,
+    );
+  });
+});
+
+describe('wiring check: 3 when it cannot decide', () => {
+  it('says the installation file does not exist, exit 3 (not 1, the code of WARN)', async () => {
+    const result = await runCli(['wiring', 'check', 'nope.yaml'], { cwd: dir });
+    expect(result.code).toBe(3);
+    expectOneLine(result, /nope\.yaml: no such installation file/);
+  });
+
+  it('says a --parts file does not exist, exit 3', async () => {
+    const result = await runCli(
+      ['wiring', 'check', 'circuits/examples/seed-final-12vac.yaml', '--parts', join(dir, 'nope-parts.yaml')],
+      {
+        cwd: join(import.meta.dirname, '..', '..', '..'),
+      },
+    );
+    expect(result.code).toBe(3);
+    expectOneLine(result, /nope-parts\.yaml: no such parts file \(--parts\)/);
+  });
+
+  it('names a --parts file that is not YAML, exit 3', async () => {
+    const parts = join(dir, 'broken-parts.yaml');
+    writeFileSync(parts, 'relays: [\n');
+    const result = await runCli(
+      ['wiring', 'check', 'circuits/examples/seed-final-12vac.yaml', '--parts', parts],
+      {
+        cwd: join(import.meta.dirname, '..', '..', '..'),
+      },
+    );
+    expect(result.code).toBe(3);
+    expectOneLine(result, /--parts .*broken-parts\.yaml: not a parts file/);
+  });
+
+  it.each([[['wiring', 'check']], [['wiring', 'check', 'a.yaml', '--bogus']], [['wiring']]])(
+    'exits 3 on commander usage errors: %j',
+    async (args) => {
+      const result = await runCli(args, { cwd: dir });
+      expect(result.code).toBe(3);
+      expect(result.stderr).not.toMatch(STACK_LINE);
+    },
+  );
+});
+
+describe('the other commands', () => {
+  it('status: no configuration file, exit 2', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-config-'));
+    const result = await runCli(['status'], { cwd: empty });
+    expect(result.code).toBe(2);
+    expectOneLine(result, /no configuration file/);
+  });
+
+  it('replay: a missing trace file, exit 2', async () => {
+    const file = configFile({ devices: [DEVICE] });
+    const result = await runCli(['replay', '--config', file, join(dir, 'nope.jsonl')]);
+    expect(result.code).toBe(2);
+    expectOneLine(result, /nope\.jsonl: no such trace file/);
+  });
+
+  it('emulate: a bad --id, exit 2', async () => {
+    const result = await runCli(['emulate', '--id', 'doorbell']);
+    expect(result.code).toBe(2);
+    expectOneLine(result, /--id: expected shellyuni-<12 hex digits/);
+  });
+
+  it('an unknown command, exit 2', async () => {
+    const result = await runCli(['ring-now']);
+    expect(result.code).toBe(2);
+  });
+
+  it.each(['run', 'replay', 'wiring check', 'status', 'demo', 'emulate'])(
+    '%s --help states its exit codes',
+    async (command) => {
+      const result = await runCli([...command.split(' '), '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/Exit codes:\n {2}0 {2}.+\n {2}1 {2}.+\n {2}2 {2}.+/);
+      if (command === 'wiring check') expect(result.stdout).toMatch(/ {2}3 {2}could not decide/);
+    },
+  );
+});
