@@ -1,10 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { type CommandContext, exitCodesOf } from './commands/context.ts';
 import { DEMO_EXIT_CODES, demoCommand } from './commands/demo.ts';
+import { DISCOVER_EXIT_CODES, discoverCommand } from './commands/discover.ts';
 import { EMULATE_EXIT_CODES, emulateCommand } from './commands/emulate.ts';
+import { HA_ADDON_CONFIG_EXIT_CODES, haAddonConfigCommand } from './commands/ha-addon-config.ts';
 import { REPLAY_EXIT_CODES, replayCommand } from './commands/replay.ts';
 import { RUN_EXIT_CODES, runCommand } from './commands/run.ts';
+import { SETUP_EXIT_CODES, setupCommand } from './commands/setup.ts';
 import { STATUS_EXIT_CODES, statusCommand } from './commands/status.ts';
+import { TEST_PRESS_EXIT_CODES, testPressCommand } from './commands/test-press.ts';
 import { WIRING_EXIT_CODES, wiringCommand } from './commands/wiring.ts';
 import { ConfigError, DoorbellAgentError, UsageError } from './core/errors.ts';
 
@@ -21,8 +25,19 @@ export function buildProgram(ctx: CommandContext): Command {
       '\nEach command states its exit codes in its --help. Errors are one line (or a short list) naming the\n' +
         'file, key or port; DOORBELL_AGENT_LOG_LEVEL=debug adds stack traces.',
     );
-  for (const make of [runCommand, replayCommand, wiringCommand, demoCommand, emulateCommand, statusCommand])
+  for (const make of [
+    runCommand,
+    replayCommand,
+    wiringCommand,
+    demoCommand,
+    emulateCommand,
+    statusCommand,
+    discoverCommand,
+    setupCommand,
+    testPressCommand,
+  ])
     program.addCommand(make(ctx));
+  program.addCommand(haAddonConfigCommand(ctx));
   configureAll(program, ctx);
   return program;
 }
@@ -92,6 +107,10 @@ export function exitCodesMarkdown(): string {
     ['replay', REPLAY_EXIT_CODES],
     ['demo', DEMO_EXIT_CODES],
     ['emulate', EMULATE_EXIT_CODES],
+    ['discover', DISCOVER_EXIT_CODES],
+    ['setup', SETUP_EXIT_CODES],
+    ['test-press', TEST_PRESS_EXIT_CODES],
+    ['ha-addon-config', HA_ADDON_CONFIG_EXIT_CODES],
   ];
   return [
     '| command | code | meaning |',

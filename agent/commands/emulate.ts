@@ -3,12 +3,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import type { CoiotPeer } from '../../simulator/emulator/coiot-node.ts';
-import {
-  type EmulatedUni,
-  startEmulatedUni,
-  type UniGen,
-  type WireSend,
-} from '../../simulator/emulator/uni.ts';
+import { startEmulatedUni, type UniGen, type WireSend } from '../../simulator/emulator/uni.ts';
 import {
   type ChimeSpec,
   doorbellClosures,
@@ -26,6 +21,16 @@ import {
 import { socketError, UsageError } from '../core/errors.ts';
 import { decodeCoiot } from '../protocol/coiot-packet.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
+import {
+  collectRefused,
+  describeManaged,
+  MANAGED_HELP,
+  type ManagedEmulateOptions,
+  plainEmulator,
+  type RunningEmulator,
+  startManagedEmulator,
+  wantsManaged,
+} from './emulate-managed.ts';
 
 export const EMULATE_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [0, 'stopped by Ctrl-C (SIGINT) or SIGTERM'],
@@ -33,10 +38,10 @@ export const EMULATE_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [2, 'bad arguments: an id that is not shellyuni-<MAC>, a bad --coiot target'],
 ];
 
-interface EmulateOptions {
+interface EmulateOptions extends ManagedEmulateOptions {
   gen: UniGen;
   id?: string;
-  coiot: string;
+  coiot?: string;
   mqtt?: string;
   http?: number;
   pressEvery?: number;
@@ -97,8 +102,7 @@ export function emulateCommand(ctx: CommandContext): Command {
     .option('--id <id>', 'device id: shellyuni-<MAC> (gen1) or shellyplusuni-<mac> (plus)')
     .option(
       '--coiot <target>',
-      'gen1: mcast (224.0.1.187:5683), HOST[:PORT] (unicast coiot_peer) or off',
-      'mcast',
+      'gen1: mcast (224.0.1.187:5683, the default), HOST[:PORT] (unicast coiot_peer) or off',
     )
     .option('--mqtt <url>', 'broker to connect to, e.g. mqtt://127.0.0.1:1883')
     .option(
@@ -114,6 +118,23 @@ export function emulateCommand(ctx: CommandContext): Command {
     .option(
       '--pid-file <file>',
       "write this process's pid there, for scripts: kill -USR1 $(cat FILE) presses",
+    )
+    .option('--factory', 'start as a Uni fresh from the box, configured over its own API (see below)')
+    .option('--password <password>', '--factory: protect its API with this password (user admin)')
+    .option('--fw <version>', '--factory: the firmware version it reports (e.g. 1.9.4)')
+    .option('--model <model>', '--factory: the model it reports (e.g. SHSW-1: not a Uni)')
+    .option(
+      '--refuse <setting>',
+      '--factory: its firmware refuses this setting (repeatable)',
+      collectRefused,
+      [],
+    )
+    .option('--state <file>', '--factory: keep its settings in this file across emulator restarts')
+    .option('--coiot-port <port>', '--factory: UDP port of its multicast publishes (default 5683)', parsePort)
+    .option(
+      '--coiot-period <s>',
+      '--factory: CoIoT re-send period (coiot.update_period, 15 s)',
+      parsePositive,
     )
     .option(
       '--firmware <key=value>',
@@ -131,6 +152,7 @@ export function emulateCommand(ctx: CommandContext): Command {
         "you see is npx's, and SIGUSR1 to it opens Node's inspector instead), or --pid-file.\n" +
         'Input events need btn_type momentary or detached; this Uni starts as detached (a real one ships as toggle:\n' +
         'set it with GET /settings/relay/0?btn_type=toggle to see the difference). SIGINT/SIGTERM stops it.\n' +
+        MANAGED_HELP +
         exitCodeHelp(EMULATE_EXIT_CODES),
     )
     .action(async (options: EmulateOptions) => {
@@ -138,16 +160,24 @@ export function emulateCommand(ctx: CommandContext): Command {
       const id =
         options.id ?? (options.gen === 'gen1' ? 'shellyuni-AABBCC000001' : 'shellyplusuni-aabbcc000001');
       const mac = usage(() => macFromId(id, options.gen), '--id');
-      const peer = options.gen === 'gen1' ? usage(() => parseCoiotTarget(options.coiot), '--coiot') : null;
-      const uni: EmulatedUni = await startEmulatedUni({
-        gen: options.gen,
-        mac,
-        knobs: options.firmware,
-        coiot: peer === null ? null : { peer },
-        mqtt: options.mqtt ? { url: options.mqtt } : null,
-        http: options.http === undefined ? null : { port: options.http, host: '0.0.0.0' },
-        onSend: (send) => out(`${new Date().toISOString()} ${describeSend(send)}`),
-      }).catch((error: unknown) => {
+      const managed = wantsManaged(options, options.coiot !== undefined, options.mqtt !== undefined);
+      const peer =
+        options.gen === 'gen1' && !managed
+          ? usage(() => parseCoiotTarget(options.coiot ?? 'mcast'), '--coiot')
+          : null;
+      const onSend = (send: WireSend) => out(`${new Date().toISOString()} ${describeSend(send)}`);
+      const uni: RunningEmulator = await (managed
+        ? startManagedEmulator(options, options.gen, mac, options.http, onSend, options.firmware)
+        : startEmulatedUni({
+            gen: options.gen,
+            mac,
+            knobs: options.firmware,
+            coiot: peer === null ? null : { peer },
+            mqtt: options.mqtt ? { url: options.mqtt } : null,
+            http: options.http === undefined ? null : { port: options.http, host: '0.0.0.0' },
+            onSend,
+          }).then(plainEmulator)
+      ).catch((error: unknown) => {
         const port = (error as { port?: unknown }).port;
         if (options.http !== undefined && (port === options.http || port === undefined))
           throw socketError(error, HTTP_SETTINGS, '0.0.0.0', options.http);
@@ -175,7 +205,8 @@ export function emulateCommand(ctx: CommandContext): Command {
         `emulating ${uni.id} (${options.gen === 'gen1' ? 'SHUNI-1' : 'SNSN-0043X'}), ${formatChime(options.chime)} chime` +
           (peer ? `, CoIoT → ${peer === 'mcast' ? '224.0.1.187:5683' : `${peer.host}:${peer.port}`}` : '') +
           (options.mqtt ? `, MQTT ${options.mqtt}` : '') +
-          (uni.http ? `, HTTP on port ${uni.http.port}` : '') +
+          (uni.httpPort === undefined ? '' : `, HTTP on port ${uni.httpPort}`) +
+          describeManaged(uni) +
           `, firmware ${formatKnobs(withDefaults(options.firmware))}` +
           `; pid ${process.pid}. Ctrl-C stops.`,
       );

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { DATA_DIR_ENV, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { DoorbellAgentError } from '../core/errors.ts';
-import type { HealthRecord } from '../health/monitor.ts';
+import type { HealthRecord } from '../health/record.ts';
 import { readHealthRecords } from '../store/health-store.ts';
 import { type CommandContext, exitCodeHelp, setExitCodes } from './context.ts';
 

@@ -17,6 +17,8 @@ export const WIRING_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [3, 'could not decide: no such file, an invalid installation or parts file, bad arguments, engine failure'],
 ];
 
+type CheckOptions = { json?: boolean; plot?: string; parts?: string; netlist?: string };
+
 export function wiringCommand(ctx: CommandContext): Command {
   const check = new Command('check')
     .description(
@@ -25,13 +27,17 @@ export function wiringCommand(ctx: CommandContext): Command {
     )
     .argument('<file>', 'installation file, e.g. circuits/examples/seed-final-12vac.yaml')
     .option('--json', 'print the report as JSON')
-    .option('--plot <file>', 'write the press waveforms at the nominal point to this SVG file')
+    .option('--plot <file>', 'write the press waveforms of the run that decided the verdict to this SVG file')
     .option(
       '--parts <file>',
       'part parameters to use instead of circuits/parts.yaml (override assumed values)',
     )
+    .option(
+      '--netlist <dir>',
+      'write the exact netlists run into DIR (ngspice -b -r out.raw DIR/FILE runs one)',
+    )
     .addHelpText('after', exitCodeHelp(WIRING_EXIT_CODES))
-    .action(async (file: string, opts: { json?: boolean; plot?: string; parts?: string }) => {
+    .action(async (file: string, opts: CheckOptions) => {
       mustBeFile(file, 'installation file (the <file> argument)');
       if (opts.parts !== undefined) mustBeFile(opts.parts, 'parts file (--parts)');
       // Loaded here, not at start-up: the simulator (and its WebAssembly ngspice) is not `run`'s to carry.
@@ -59,10 +65,12 @@ export function wiringCommand(ctx: CommandContext): Command {
         opts.json ? `${JSON.stringify(toJsonReport(result), null, 2)}\n` : formatTextReport(result),
       );
       if (opts.plot) {
-        const title = `${file}: press at ${result.nominal.vac} VAC ${result.nominal.hz} Hz`;
+        // The run that decided the verdict (its worst case), not only the nominal one.
+        const shown = result.deciding?.scenario ?? result.nominalScenario;
+        const title = `${file}: presses at ${shown.point.vac} VAC ${shown.point.hz} Hz`;
         const plot = resolve(opts.plot);
         try {
-          await writeFile(plot, renderPressPlot(result.nominalScenario, title));
+          await writeFile(plot, renderPressPlot(shown, title, result));
         } catch (error) {
           throw new UsageError(
             `--plot ${opts.plot}: cannot write ${plot} (${(error as NodeJS.ErrnoException).code})`,
@@ -70,6 +78,11 @@ export function wiringCommand(ctx: CommandContext): Command {
         }
         // On stderr, so that --json output stays one JSON document.
         ctx.stderr.write(`wiring check: press plot written to ${plot}\n`);
+      }
+      if (opts.netlist) {
+        const { writeNetlists } = await import('../../simulator/report/netlists.ts');
+        await writeNetlists(opts.netlist, result.inst, result.runs);
+        ctx.stderr.write(`wiring check: netlists written to ${resolve(opts.netlist)}\n`);
       }
       ctx.exitCode = result.exitCode;
     });

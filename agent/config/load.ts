@@ -150,6 +150,11 @@ function resolveFiles(
     else path = byEnv ? resolve(value) : join(base, value);
     setAt(config, leaf.path, path);
   }
+  // Keys of list items (no environment variable sets them): from the config file's folder.
+  for (const device of config.devices) {
+    if (device.wiring_plot !== undefined && !isAbsolute(device.wiring_plot))
+      device.wiring_plot = join(base, device.wiring_plot);
+  }
 }
 
 function valueAt(tree: unknown, path: readonly string[]): unknown {

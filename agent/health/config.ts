@@ -1,7 +1,7 @@
 import type { Config, DeviceConfig } from '../config/schema.ts';
 import { channelsFrom } from '../detect/from-config.ts';
 import type { BatterySpec } from './battery-model.ts';
-import type { HealthChannelConfig } from './monitor.ts';
+import type { HealthChannelConfig } from './record.ts';
 import { DEFAULT_HEALTH_PARAMS, type HealthParams } from './types.ts';
 
 /** The monitors' view of `health.*`. */

@@ -1,16 +1,15 @@
 import { channelKey } from '../core/channel-key.ts';
-import type { ProblemEvent } from '../core/events.ts';
 import { uint16Ahead } from '../core/uint16.ts';
 import { earliest } from '../core/wake.ts';
-import type { ChimeSettings } from '../detect/chime.ts';
 import type { DetectorOutput } from '../detect/detector.ts';
 import type { DeviceNotice, Evidence, Path } from '../detect/evidence.ts';
 import { BatteryMonitor } from './battery.ts';
-import type { BatterySpec } from './battery-model.ts';
 import { ChatterMonitor } from './chatter.ts';
 import { InputStuckMonitor } from './input-stuck.ts';
 import { MissedReportsMonitor } from './missed-reports.ts';
 import { OfflineMonitor } from './offline.ts';
+import { problemEvent } from './problem-event.ts';
+import type { HealthChannelConfig, HealthRecord, HealthStore } from './record.ts';
 import {
   HEALTH_PROBLEMS,
   type HealthEvent,
@@ -19,62 +18,6 @@ import {
   type Latch,
 } from './types.ts';
 import { WiringMonitor } from './wiring.ts';
-
-/** One configured doorbell input, as the health monitors need it. */
-export interface HealthChannelConfig {
-  device: string;
-  input: number;
-  name: string;
-  gen: 'gen1' | 'gen2';
-  chime: ChimeSettings;
-  battery: BatterySpec;
-  /** Silence on CoIoT means offline (Gen1 device, CoIoT source enabled). */
-  expectCoiot: boolean;
-}
-
-/** What survives a restart and what `status` shows: one record per configured input. */
-export interface HealthRecord {
-  device: string;
-  input: number;
-  name: string;
-  /** The monitor's clock (Unix ms live, trace ms in replay) when this was written. */
-  savedMs: number;
-  /** false = offline, true = reports arriving, null = nothing heard yet. */
-  connected: boolean | null;
-  lastReportMs: number | null;
-  lastReportVia: Path | null;
-  presses: number;
-  lastRing: { tMs: number; pressId: string; via: string; recovered: boolean } | null;
-  problems: Array<{ problem: HealthProblem; detail: string; sinceMs: number | null }>;
-  battery: {
-    percent: number;
-    volts: number | null;
-    basis: 'adc' | 'model';
-    thresholdDateMs: number | null;
-  } | null;
-  /** Charge the presses took from the loop cell so far (model basis). */
-  pressMah: number;
-  serialGapsTotal: number;
-}
-
-export interface HealthStore {
-  loadHealth(key: string): HealthRecord | undefined;
-  saveHealth(key: string, record: HealthRecord): void;
-}
-
-export class MemoryHealthStore implements HealthStore {
-  private readonly saved = new Map<string, string>();
-  loadHealth(key: string): HealthRecord | undefined {
-    const json = this.saved.get(key);
-    return json === undefined ? undefined : (JSON.parse(json) as HealthRecord);
-  }
-  saveHealth(key: string, record: HealthRecord): void {
-    this.saved.set(key, JSON.stringify(record));
-  }
-  keys(): string[] {
-    return [...this.saved.keys()];
-  }
-}
 
 /** Hold assumed for a press whose hold was not seen (recovered from a counter) on a mechanical chime: the seed's 2 s. */
 const UNSEEN_MECHANICAL_HOLD_S = 2;
@@ -342,10 +285,6 @@ export class HealthMonitor {
       serialGapsTotal: shelly.missed.serialGapsTotal,
     };
   }
-}
-
-function problemEvent(device: string, kind: HealthProblem, latch: Latch, nowMs: number): ProblemEvent {
-  return { type: 'problem', t: nowMs / 1000, device, problem: kind, on: latch.on, detail: latch.detail };
 }
 
 function shellyWakeMs(shelly: ShellyState): number | null {

@@ -1,6 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import type { DeviceConfig } from '../config/schema.ts';
-import type { HealthRecord } from '../health/monitor.ts';
+import type { HealthRecord } from '../health/record.ts';
 import { HEALTH_PROBLEMS, type HealthProblem } from '../health/types.ts';
 import { type DiscoveryComponent, deviceObjectId } from './ha-discovery.ts';
 

@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeviceConfig } from '../config/schema.ts';
 import type { RingEvent, Via } from '../core/events.ts';
-import type { HealthRecord } from '../health/monitor.ts';
+import type { HealthRecord } from '../health/record.ts';
 import { HEALTH_PROBLEMS } from '../health/types.ts';
 
 export interface MetricsSource {

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { redactUrl } from '../config/redact.ts';
+import type { MqttClient } from 'mqtt';
 import type { Config, DeviceConfig } from '../config/schema.ts';
+import { abortable, settlesWithin } from '../core/async.ts';
 import type { ProblemEvent, RingEvent } from '../core/events.ts';
 import { type Logger, silentLogger } from '../core/logger.ts';
 import {
@@ -14,7 +12,8 @@ import {
   discoveryTopic,
   ringPayload,
 } from './ha-discovery.ts';
-import { type Backoff, backoffDelayMs, OutageLog, STABLE_CONNECTION_MS } from './reconnect.ts';
+import { clientOptions, connectWhenReachable } from './mqtt-connect.ts';
+import type { Backoff } from './reconnect.ts';
 import { topicMatches } from './topic-filter.ts';
 import { agentStatusTopic, eventTopic, OFFLINE, ONLINE, problemTopic, ringTopic } from './topics.ts';
 
@@ -272,149 +271,20 @@ export class MqttPublisher {
     return this.opts.backoff ?? { minMs: mqtt.reconnect_min_s * 1000, maxMs: mqtt.reconnect_max_s * 1000 };
   }
 
-  /**
-   * Connects, retrying for as long as the broker is unreachable — an agent started during a broker outage must
-   * keep running and queue rings in its outbox — but fails at once on a refusal that retrying cannot fix (bad
-   * credentials, a certificate that does not verify).
-   *
-   * MQTT.js retries every `reconnectPeriod`; that period is read again each time an attempt fails, so setting it
-   * when an attempt begins gives the next wait: `reconnect_min_s` doubling to `reconnect_max_s`, with jitter, back
-   * to the start once a connection has stayed up for STABLE_CONNECTION_MS (a broker that accepts and drops at once
-   * keeps the long waits). The outage is logged once, with a reminder a minute, not once per attempt.
-   */
   private connectWhenReachable(signal: AbortSignal | undefined): Promise<MqttClient> {
-    const backoff = this.backoff;
-    const random = this.opts.random ?? Math.random;
-    const outage = new OutageLog(this.opts.logger ?? silentLogger, redactUrl(this.opts.url));
-    let attempt = 0;
-    let up = false;
-    let started = false;
-    let stable: NodeJS.Timeout | undefined;
-    const client = connect(this.opts.url, {
-      ...this.clientOptions(),
-      reconnectPeriod: backoffDelayMs(0, backoff, random),
-    });
-    client.on('reconnect', () => {
-      attempt++;
-      client.options.reconnectPeriod = backoffDelayMs(attempt, backoff, random);
-    });
-    client.on('connect', () => {
-      up = true;
-      outage.connected();
-      clearTimeout(stable);
-      stable = setTimeout(() => {
-        attempt = 0;
-        client.options.reconnectPeriod = backoffDelayMs(0, backoff, random);
-      }, STABLE_CONNECTION_MS);
-      stable.unref();
-    });
-    client.on('close', () => {
-      clearTimeout(stable);
-      if (!up) return;
-      up = false;
-      if (!client.disconnecting) outage.lost();
-    });
-    client.on('error', (error: Error & { code?: unknown }) => {
-      if (up && !isUnreachable(error)) this.report(error, 'mqtt connection');
-      // Before the first connection, a refusal that retrying cannot fix fails `start` instead.
-      else if (started || isUnreachable(error)) outage.failed(error, client.options.reconnectPeriod);
-    });
-    return new Promise((resolve, reject) => {
-      const settle = () => {
-        started = true;
-        client.off('error', onError);
-        client.off('connect', onConnect);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const onError = (error: Error & { code?: unknown }) => {
-        if (isUnreachable(error)) return;
-        settle();
-        client.end(true);
-        reject(error);
-      };
-      const onConnect = () => {
-        settle();
-        resolve(client);
-      };
-      const onAbort = () => {
-        settle();
-        client.end(true);
-        reject(signal?.reason);
-      };
-      client.on('error', onError);
-      client.once('connect', onConnect);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return connectWhenReachable(
+      {
+        url: this.opts.url,
+        options: clientOptions(this.opts.mqtt, this.statusTopic),
+        backoff: this.backoff,
+        random: this.opts.random ?? Math.random,
+        logger: this.opts.logger ?? silentLogger,
+        onError: (error) => this.report(error, 'mqtt connection'),
+      },
+      signal,
+    );
   }
-
-  private clientOptions(): IClientOptions {
-    const { mqtt } = this.opts;
-    const options: IClientOptions = {
-      clientId: mqtt.client_id ?? `doorbell-agent_${hostname()}`,
-      clean: true,
-      will: { topic: this.statusTopic, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
-    };
-    if (mqtt.username !== null) options.username = mqtt.username;
-    if (mqtt.password !== null) options.password = mqtt.password;
-    const { tls } = mqtt;
-    if (tls.ca !== null) options.ca = readFileSync(tls.ca);
-    if (tls.cert !== null) options.cert = readFileSync(tls.cert);
-    if (tls.key !== null) options.key = readFileSync(tls.key);
-    options.rejectUnauthorized = tls.reject_unauthorized;
-    return options;
-  }
-}
-
-/** Errors that mean "the broker is not there (yet)": keep retrying. Anything else (credentials, TLS) is fatal. */
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-]);
-
-function isUnreachable(error: Error & { code?: unknown }): boolean {
-  return typeof error.code === 'string' && UNREACHABLE.has(error.code);
 }
 
 /** How long `stop` waits for the broker to acknowledge `offline` and the disconnect. */
 const STOP_GRACE_MS = 3_000;
-
-/** True when `promise` settled within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        () => true,
-        () => true,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** `promise`, or `signal.reason` as soon as `signal` aborts. */
-async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  let onAbort: () => void = () => {};
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-}

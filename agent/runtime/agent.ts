@@ -11,6 +11,7 @@ import type { Outbox, OutboxEvent } from '../store/outbox.ts';
 import { PinTable } from '../store/pin-table.ts';
 import { BrokerLink } from './broker-link.ts';
 import { loadCoiotDescription } from './cit-d-loader.ts';
+import { CoiotForwarder } from './coiot-forwarder.ts';
 import { CoiotSource } from './coiot-source.ts';
 import { Components } from './component.ts';
 import { buildDecisionGraph, type DecisionGraph, type DecisionGraphOptions } from './decision-graph.ts';
@@ -98,6 +99,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     send: publishThrough(link, config, health, options.onRing),
   });
   let stopped = false;
+  const forwarder = new CoiotForwarder(config.coiot.forward, log, now);
   const graph: DecisionGraph = buildDecisionGraph({
     config,
     log,
@@ -105,13 +107,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     health: health.runtime,
     pins,
     startMs: now(),
-    hooks: liveHooks(
-      options,
-      pins,
-      delivery,
-      () => graph.pipeline,
-      () => stopped,
-    ),
+    hooks: {
+      ...liveHooks(
+        options,
+        pins,
+        delivery,
+        () => graph.pipeline,
+        () => stopped,
+      ),
+      onCoiotAccepted: (bytes) => forwarder.forward(bytes),
+    },
   });
   const step = (decide: () => DetectorOutput) => {
     const output = delivery.step(decide);
@@ -138,7 +143,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   let stopping: Promise<void> | undefined;
   const { signal } = options;
   try {
-    await components.start([coiot, health], signal);
+    await components.start([forwarder, coiot, health], signal);
     waker.schedule();
     await components.start([link], signal);
     health.attach(link.publisher);

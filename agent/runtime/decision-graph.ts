@@ -18,7 +18,7 @@ export interface DecisionGraphOptions {
   /** Persisted address pins (undefined when `security.pin_addresses` is off). */
   pins: AddressPins | undefined;
   /** What the caller does with problems, addresses to verify and new CoIoT devices. */
-  hooks: Pick<PipelineHooks, 'onProblem' | 'onAddressToVerify' | 'onNewCoiotDevice'>;
+  hooks: Pick<PipelineHooks, 'onProblem' | 'onAddressToVerify' | 'onNewCoiotDevice' | 'onCoiotAccepted'>;
   /** When this graph starts (ms on the caller's clock): the health monitor's clock starts here. */
   startMs: number;
 }

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Config, DeviceConfig } from '../config/schema.ts';
 import type { ProblemEvent, RingEvent } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
-import type { HealthRecord } from '../health/monitor.ts';
+import type { HealthRecord } from '../health/record.ts';
 import { type HttpServer, startHttpServer } from '../io/http-server.ts';
 import type { DiscoveryComponent } from '../outputs/ha-discovery.ts';
 import { HealthPublisher, healthComponents } from '../outputs/health-publisher.ts';
@@ -11,6 +11,7 @@ import type { MqttPublisher } from '../outputs/mqtt-publisher.ts';
 import { SqliteHealthStore } from '../store/health-store.ts';
 import type { Component } from './component.ts';
 import { HealthRuntime } from './health-runtime.ts';
+import { StatusLive } from './status-live.ts';
 
 const PUBLISH_COALESCE_MS = 250;
 export interface LiveHealthOptions {
@@ -40,6 +41,8 @@ export class LiveHealth implements Component {
   private http: HttpServer | null = null;
   private publishTimer: NodeJS.Timeout | undefined;
   private readonly startedMs: number;
+  /** The status page (`/`), served with the metrics. */
+  private readonly status: StatusLive | null;
 
   constructor(private readonly opts: LiveHealthOptions) {
     this.startedMs = opts.now();
@@ -58,6 +61,17 @@ export class LiveHealth implements Component {
           { devices: opts.config.devices, reorderWindowS: opts.config.detector.reorder_window_s },
         )
       : null;
+    this.status = opts.config.metrics.enabled
+      ? new StatusLive({
+          devices: opts.config.devices,
+          version: opts.version,
+          now: opts.now,
+          startedMs: this.startedMs,
+          records: () => this.records(),
+          mqttConnected: () => this.mqttConnected(),
+          log: opts.log,
+        })
+      : null;
   }
 
   records(): HealthRecord[] {
@@ -68,6 +82,7 @@ export class LiveHealth implements Component {
   flush(): void {
     this.runtime.flush();
     this.publishStates();
+    this.status?.changed();
   }
 
   /** Entities for each doorbell's discovery device (none when health is off). */
@@ -90,9 +105,10 @@ export class LiveHealth implements Component {
 
   ringPublished(ring: RingEvent): void {
     this.metrics?.ringPublished(ring, this.opts.now());
+    this.status?.ringPublished(ring);
   }
 
-  /** Starts `/metrics` and `/healthz` when `metrics.enabled`. */
+  /** Starts `/metrics`, `/healthz` and the status page when `metrics.enabled`. */
   async start(): Promise<void> {
     const { metrics: settings } = this.opts.config;
     const metrics = this.metrics;
@@ -100,7 +116,10 @@ export class LiveHealth implements Component {
     this.http = await startHttpServer({
       host: settings.host,
       port: settings.port,
+      allowFrom: settings.allow_from,
+      streams: this.status?.streams() ?? {},
       routes: {
+        ...this.status?.routes(),
         '/metrics': async () => ({
           status: 200,
           contentType: metrics.contentType,
@@ -147,6 +166,7 @@ export class LiveHealth implements Component {
   async stop(): Promise<void> {
     if (this.publishTimer) clearTimeout(this.publishTimer);
     this.publishTimer = undefined;
+    this.status?.stop();
     await this.http?.close();
     this.http = null;
   }

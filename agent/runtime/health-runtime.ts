@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { healthChannelsFrom, healthParamsFrom } from '../health/config.ts';
-import { HealthMonitor, type HealthStore } from '../health/monitor.ts';
+import { HealthMonitor } from '../health/monitor.ts';
+import type { HealthStore } from '../health/record.ts';
 import type { HealthEvent } from '../health/types.ts';
 import type { PipelineHooks } from './pipeline.ts';
 

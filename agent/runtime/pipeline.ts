@@ -32,6 +32,11 @@ export interface PipelineSecurity {
 }
 
 export interface PipelineHooks {
+  /**
+   * A CoIoT datagram of a configured device, accepted past the rate limits and address pinning (copies
+   * included): live, `coiot.forward` sends it on unchanged.
+   */
+  onCoiotAccepted?(bytes: Buffer, deviceId: string, nowMs: number): void;
   /** A CoIoT device heard for the first time (live: fetch its `/cit/d`). */
   onNewCoiotDevice?(deviceId: string, deviceType: string, host: string): void;
   onNotice?(notice: DeviceNotice, nowMs: number): void;
@@ -99,6 +104,7 @@ export class Pipeline {
         this.noteUnknown(message.deviceId, 'coiot', source);
         return empty();
       }
+      this.hooks.onCoiotAccepted?.(bytes, message.deviceId, nowMs);
       if (!this.heardCoiot.has(message.deviceId)) {
         this.heardCoiot.add(message.deviceId);
         this.hooks.onNewCoiotDevice?.(message.deviceId, message.deviceType, address);

@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { AgentEvent } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import { type ChannelStore, type DetectorOutput, MemoryChannelStore } from '../detect/detector.ts';
-import { MemoryHealthStore } from '../health/monitor.ts';
+import { MemoryHealthStore } from '../health/record.ts';
 import { parseTraceLine, type TraceLine } from '../trace/read.ts';
 import { buildDecisionGraph } from './decision-graph.ts';
 import { HealthRuntime } from './health-runtime.ts';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { isStorageFailure } from '../core/storage-failure.ts';
-import type { HealthRecord, HealthStore } from '../health/monitor.ts';
+import type { HealthRecord, HealthStore } from '../health/record.ts';
 
 const CREATE = `
   CREATE TABLE IF NOT EXISTS health_status (

@@ -16,10 +16,10 @@ export function buildInstallationSchema(parts: Parts) {
         })
         .strict(),
       doorbell: z
-        .object({ model: z.enum(names(parts.doorbells)).optional(), standby_ohm: positive.optional() })
+        .object({ model: z.enum(names(parts.doorbells)).optional(), standby_w: positive.optional() })
         .strict()
-        .refine((d) => d.model !== undefined || d.standby_ohm !== undefined, {
-          message: `give model (one of ${names(parts.doorbells).join(', ')}) or standby_ohm`,
+        .refine((d) => d.model !== undefined || d.standby_w !== undefined, {
+          message: `give model (one of ${names(parts.doorbells).join(', ')}) or standby_w`,
         }),
       chime: z
         .object({
@@ -31,11 +31,13 @@ export function buildInstallationSchema(parts: Parts) {
           message: 'electronic chime needs duration_s (the setting in the doorbell app, 1-10 s)',
           path: ['duration_s'],
         }),
-      power_kit: z.boolean(),
+      /** true: the DB1's kit (judged with db1_kit, the other hypotheses compared); or one hypothesis by name. */
+      power_kit: z.union([z.boolean(), z.enum(names(parts.power_kits))]),
       relay: z
         .object({
           part: z.enum(names(parts.relays)).optional(),
           coil_vac: positive.optional(),
+          coil_vdc: positive.optional(),
           coil_ohm: positive.optional(),
           coil_impedance_ohm: positive.optional(),
           must_operate_frac: z.number().gt(0).lt(1.5).optional(),
@@ -44,9 +46,23 @@ export function buildInstallationSchema(parts: Parts) {
           release_s: z.number().min(0).max(1).optional(),
         })
         .strict()
-        .refine((r) => r.part !== undefined || r.coil_vac !== undefined, {
-          message: `give part (one of ${names(parts.relays).join(', ')}) or coil_vac`,
-        }),
+        .refine((r) => r.part !== undefined || r.coil_vac !== undefined || r.coil_vdc !== undefined, {
+          message: `give part (one of ${names(parts.relays).join(', ')}), coil_vac or coil_vdc`,
+        })
+        .refine((r) => r.coil_vac === undefined || r.coil_vdc === undefined, {
+          message: 'a coil is rated either coil_vac (AC coil) or coil_vdc (DC coil), not both',
+        })
+        .refine(
+          (r) =>
+            r.must_operate_frac === undefined ||
+            r.must_release_frac === undefined ||
+            r.must_operate_frac > r.must_release_frac,
+          {
+            message:
+              'must_operate_frac (pull-in) must be above must_release_frac (drop-out): a relay cannot pull in at or below the level it drops out at',
+            path: ['must_operate_frac'],
+          },
+        ),
       loop: z
         .object({
           source: z.enum(['battery', 'ac']),
@@ -71,6 +87,11 @@ export function buildInstallationSchema(parts: Parts) {
           path: ['battery'],
         }),
       uni: z.object({ model: z.enum(['gen1', 'plus']) }).strict(),
+      /** The doorbell loop's cable: total series resistance of both legs (0 for a short run). */
+      wiring: z
+        .object({ cable_ohm: z.number().min(0).max(1000) })
+        .strict()
+        .default({ cable_ohm: 0 }),
     })
     .strict();
 }

@@ -28,3 +28,28 @@ export function yearsOfLoopLife(capacityMah: number, use: LoopUse, selfDischarge
 export function loopCurrentMa(volts: number, inputOhm: number, seriesOhm = 0): number {
   return (volts / (inputOhm + seriesOhm)) * 1000;
 }
+
+/** The seed's "5 visitors per day" (assumed: a household's rate). */
+export const PRESSES_PER_DAY = 5;
+
+/**
+ * The loop's use from a simulated run: the cell's current while the contact is closed (mean over the closures), the
+ * chime setting as the hold, the seed's 5 presses a day.
+ */
+export function loopUseFromRun(
+  time: Float64Array,
+  cellCurrent: Float64Array,
+  closed: readonly (readonly [number, number])[],
+  holdS: number,
+): LoopUse {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < time.length; i++) {
+    const t = time[i]!;
+    if (closed.some(([a, b]) => t > a + 0.005 && t < b - 0.005)) {
+      sum += Math.abs(cellCurrent[i]!);
+      n++;
+    }
+  }
+  return { pressesPerDay: PRESSES_PER_DAY, holdS, loopMa: n > 0 ? (sum / n) * 1000 : 0 };
+}

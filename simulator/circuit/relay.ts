@@ -11,9 +11,12 @@ export function typicalThresholds(relay: RelayParams): RelayThresholds {
   return { operateFrac: relay.typicalOperateFrac, releaseFrac: relay.typicalReleaseFrac };
 }
 
-/** Current the coil draws at its rated voltage, at the mains frequency (|Z| scaled from the rated impedance). */
+/**
+ * Current the coil draws at its rated voltage: an AC coil at the mains frequency (|Z| scaled from the rated
+ * impedance), a DC coil through its resistance. Drive = RMS coil current / this (heating and pull both go with it).
+ */
 export function ratedCoilCurrent(relay: RelayParams, hz: number): number {
-  return relay.coilVac / coilImpedance(relay, hz);
+  return relay.coilKind === 'dc' ? relay.coilV / relay.coilOhm : relay.coilV / coilImpedance(relay, hz);
 }
 
 /** Inductance that gives the rated |Z| at 50 Hz with the coil's resistance. */

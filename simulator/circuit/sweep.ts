@@ -1,7 +1,7 @@
 import type { SpiceEngine } from '../spice/engine.ts';
-import { type PressPlan, planPresses } from './press-plan.ts';
+import { PRESS_PHASES, type PressPlan, planPresses } from './press-plan.ts';
 import { type DoorbellRunCache, runScenario, type ScenarioResult } from './scenario.ts';
-import type { Installation, OperatingPoint } from './types.ts';
+import type { Installation, OperatingPoint, PowerKitParams } from './types.ts';
 
 /** What the user cannot control: supply tolerance, both mains frequencies if unknown, battery from now to end of life. */
 export function buildOperatingPoints(inst: Installation): OperatingPoint[] {
@@ -28,8 +28,15 @@ export function nominalPoint(inst: Installation): OperatingPoint {
   };
 }
 
-export function defaultPlan(inst: Installation): PressPlan {
-  return planPresses(inst.chime.durationS);
+/** Presses after the first probe the phase; their steady part is the first one's, so they need not be long. */
+export const PROBE_PRESS_S = 0.3;
+
+/**
+ * One press at each of `PRESS_PHASES` of the mains cycle: the first as long as the chime setting, the others (which
+ * probe the switch-on at another phase) at most `PROBE_PRESS_S`.
+ */
+export function defaultPlan(inst: Installation, hz: number): PressPlan {
+  return planPresses(inst.chime.durationS, 1, { hz, phases: PRESS_PHASES, probeS: PROBE_PRESS_S });
 }
 
 export interface SweepProgress {
@@ -37,18 +44,29 @@ export interface SweepProgress {
   readonly total: number;
 }
 
+export interface SweepOptions {
+  /** The presses of each run (default: `defaultPlan`). */
+  readonly planFor?: (hz: number) => PressPlan;
+  readonly onProgress?: (p: SweepProgress) => void;
+  /** The power kit hypothesis to run (default: the installation's). */
+  readonly kit?: PowerKitParams | undefined;
+  /** The points to run (default: `buildOperatingPoints`). */
+  readonly points?: readonly OperatingPoint[];
+}
+
 export async function runSweep(
   engine: SpiceEngine,
   inst: Installation,
-  plan: PressPlan = defaultPlan(inst),
-  onProgress: (p: SweepProgress) => void = () => {},
+  options: SweepOptions = {},
 ): Promise<ScenarioResult[]> {
-  const points = buildOperatingPoints(inst);
+  const points = options.points ?? buildOperatingPoints(inst);
+  const planFor = options.planFor ?? ((hz: number) => defaultPlan(inst, hz));
+  const kit = 'kit' in options ? options.kit : inst.powerKit;
   const cache: DoorbellRunCache = new Map();
   const results: ScenarioResult[] = [];
   for (const point of points) {
-    results.push(await runScenario(engine, inst, point, plan, cache));
-    onProgress({ done: results.length, total: points.length });
+    results.push(await runScenario(engine, inst, point, planFor(point.hz), cache, kit));
+    options.onProgress?.({ done: results.length, total: points.length });
   }
   return results;
 }

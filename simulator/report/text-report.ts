@@ -1,5 +1,6 @@
 import { describeBattery } from '../circuit/battery.ts';
 import { describePoint } from '../circuit/verdicts.ts';
+import { assumedFor } from './assumptions.ts';
 import type { WiringCheckResult } from './wiring-result.ts';
 
 const LABEL = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const;
@@ -20,10 +21,37 @@ export function formatTextReport(result: WiringCheckResult): string {
     lines.push(`  ${LABEL[c.verdict]}  ${c.id.padEnd(idWidth)}  ${margin.padStart(9)}  ${c.reason}${field}`);
   }
   lines.push('', `result: ${LABEL[result.verdict]} (exit ${result.exitCode})`);
-  const resting = result.checks.filter(
-    (c) => c.basis !== 'model' && (c.verdict !== 'pass' || c.basis.includes('assumed')),
-  );
-  for (const c of resting) lines.push(`  ${c.id} rests on: ${c.basis}`);
+  if (result.deciding)
+    lines.push(
+      `  decided by ${result.deciding.check.id} at ${describePoint(result.deciding.scenario.point, inst)} (the plot shows this run)`,
+    );
+  for (const c of result.checks) {
+    const assumed = grouped(assumedFor(c.id, result.assumed));
+    const silent = c.basis === 'model' && (assumed.length === 0 || c.margin === null);
+    if (c.verdict === 'pass' && (silent || assumed.length === 0)) continue;
+    const on = [c.basis === 'model' ? '' : c.basis, assumed.length > 0 ? `assumed ${assumed.join(', ')}` : '']
+      .filter(Boolean)
+      .join('; ');
+    lines.push(
+      ...wrap(`${LABEL[c.verdict]} ${c.id} rests on: ${on}`, 110).map((l, i) => `  ${i > 0 ? '  ' : ''}${l}`),
+    );
+  }
+  if (result.battery) {
+    const b = result.battery;
+    lines.push(
+      `  battery: ${b.loopMa.toFixed(2)} mA while a press holds the contact closed: ${b.mahPerYear.toFixed(1)} mAh a year at ${b.pressesPerDay} presses a day of ${b.holdS} s (presses a day assumed; the seed estimated ~1 mAh)`,
+    );
+  }
+  for (const k of result.kitComparison) {
+    if (k.disagreements.length === 0) {
+      lines.push(`  power kit as ${k.kit} instead (another hypothesis): the same verdicts`);
+      continue;
+    }
+    lines.push(
+      `  power kit as ${k.kit} instead (another hypothesis) would give ${LABEL[k.verdict]}; it disagrees on:`,
+    );
+    for (const d of k.disagreements) lines.push(`    ${LABEL[d.verdict]}  ${d.id}: ${d.reason}`);
+  }
   lines.push(
     `assumed parameters (circuits/parts.yaml, assumed: true): ${result.assumed.length}`,
     ...wrap(result.assumed.join(', '), 110).map((l) => `  ${l}`),
@@ -44,6 +72,16 @@ export function formatTextReport(result: WiringCheckResult): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `power_kits.db1_kit.* (6)` for a part whose values are all listed, to keep the lines short. */
+function grouped(names: readonly string[]): string[] {
+  const byPart = new Map<string, string[]>();
+  for (const n of names) {
+    const part = n.split('.').slice(0, -1).join('.');
+    byPart.set(part, [...(byPart.get(part) ?? []), n]);
+  }
+  return [...byPart.entries()].flatMap(([part, ns]) => (ns.length > 3 ? [`${part}.* (${ns.length})`] : ns));
 }
 
 const signed = (v: number, digits: number) => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
@@ -71,10 +109,11 @@ function describeInstallation({ inst }: WiringCheckResult): string {
       : `${inst.loop.battery.cells} × ${inst.loop.battery.chemistry} cell through the contact into IN_1`;
   return [
     `${inst.supply.vac} VAC ${inst.supply.hz.join('/')} Hz`,
-    `doorbell ${inst.doorbell.standbyOhm} Ω standby`,
+    `doorbell ${inst.doorbell.standbyW} W`,
+    ...(inst.cableOhm > 0 ? [`${inst.cableOhm} Ω cable`] : []),
     `${inst.chime.mode} chime ${inst.chime.durationS} s`,
-    inst.powerKit ? 'power kit' : 'no power kit',
-    `${inst.relay.coilVac} VAC relay`,
+    inst.powerKit ? `power kit (${inst.powerKit.name})` : 'no power kit',
+    `${inst.relay.coilV} ${inst.relay.coilKind === 'dc' ? 'VDC' : 'VAC'} relay`,
     loop,
     `Uni ${inst.uni.model}`,
   ].join(', ');

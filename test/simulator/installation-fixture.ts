@@ -16,7 +16,7 @@ export const SEED_FILE = {
   uni: { model: 'gen1' },
 } as const;
 
-type Overrides = { [K in keyof typeof SEED_FILE]?: unknown };
+type Overrides = { [K in keyof typeof SEED_FILE | 'wiring']?: unknown };
 
 /** Resolves an installation the way `wiring check` does, from the seed file with `overrides` applied. */
 export async function makeInstallation(overrides: Overrides = {}): Promise<Installation> {

@@ -4,12 +4,15 @@ import type { Installation, OperatingPoint } from '../types.ts';
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 export type CheckId =
+  | 'doorbell_supply_in_range'
+  | 'uni_supply_in_range'
+  | 'coil_type_matches_supply'
+  | 'coil_not_overdriven'
   | 'idle_relay_open'
   | 'press_relay_closes'
   | 'input_high_on_press'
   | 'input_low_at_idle'
   | 'pulse_matches_chime'
-  | 'uni_supply_in_range'
   | 'ac_on_input';
 
 export interface Check {
@@ -23,6 +26,8 @@ export interface Check {
   readonly basis: string;
   /** input_high_on_press only: margin against the field-evidence threshold, where it disagrees with the documented one. */
   readonly fieldMargin?: number;
+  /** The sweep point that decided the verdict (the worst one), where one did. */
+  readonly worst?: OperatingPoint;
 }
 
 /**
@@ -41,6 +46,9 @@ export function exitCodeOf(checks: readonly Check[]): number {
 export type CheckFn = (inst: Installation, results: readonly ScenarioResult[]) => Check;
 
 export const pct = (f: number) => `${Math.round(f * 100)} %`;
+/** `12 VAC` or `12 VDC`: how a relay's coil is rated. */
+export const coilRating = (inst: Installation) =>
+  `${inst.relay.coilV} ${inst.relay.coilKind === 'dc' ? 'VDC' : 'VAC'}`;
 export const volts = (v: number) => `${v.toFixed(2)} V`;
 export const worst = <T>(items: readonly T[], key: (t: T) => number): T =>
   items.reduce((a, b) => (key(b) > key(a) ? b : a));
@@ -60,6 +68,6 @@ export function describePoint(p: OperatingPoint, inst?: Installation): string {
   const cell =
     p.batteryState === undefined || loop?.source !== 'battery'
       ? ''
-      : `, cell ${describeBattery(loop.battery, p.batteryState).volts.toFixed(2)} V`;
+      : `, ${loop.battery.cells > 1 ? `${loop.battery.cells} cells` : 'cell'} ${describeBattery(loop.battery, p.batteryState).volts.toFixed(2)} V`;
   return `${p.vac} VAC ${p.hz} Hz${cell}`;
 }

@@ -17,6 +17,7 @@ export function matchHighs(
 
 export function checkPulseMatchesChime(inst: Installation, results: readonly ScenarioResult[]): Check {
   const expected = inst.chime.durationS;
+  // Each press is the doorbell shorting the line for the chime setting: the input should be high that long.
   const lag = inst.relay.operateS + inst.relay.releaseS + 0.2;
   let worstErr = 0;
   let worstAt = '';
@@ -26,6 +27,7 @@ export function checkPulseMatchesChime(inst: Installation, results: readonly Sce
   );
   let cases = 0;
   let firstBad: string | undefined;
+  let tooShort: string | undefined;
   let bad = 0;
   for (const r of now) {
     for (const highs of r.fieldHighs) {
@@ -35,26 +37,34 @@ export function checkPulseMatchesChime(inst: Installation, results: readonly Sce
       const wrong = perPress.find((p) => p.length !== 1);
       if (stray > 0 || wrong) {
         bad++;
+        if (wrong?.length === 0) tooShort ??= shorterThanDebounce(inst, r, perPress.indexOf(wrong));
         firstBad ??=
           stray > 0
             ? `the input goes high with no press at ${at}`
             : `a press gives ${wrong!.length === 0 ? 'no high period' : `${wrong!.length} high periods (chatter)`} at ${at}`;
         continue;
       }
-      for (const periods of perPress) {
+      for (const [k, periods] of perPress.entries()) {
         const [a, b] = periods[0]!;
-        const err = Math.abs(b - a - expected);
+        const [s, e] = r.plan.presses[k]!;
+        const err = Math.abs(b - a - (e - s));
         if (err > worstErr) [worstErr, worstAt] = [err, at];
       }
     }
   }
   if (firstBad) {
-    return fail(
+    const failed = fail(
       'pulse_matches_chime',
       null,
-      `${firstBad} (${bad} of ${cases} supply/poll-phase cases go wrong)`,
+      `${tooShort ?? firstBad} (${bad} of ${cases} supply/poll-phase cases go wrong)`,
       's',
     );
+    return tooShort
+      ? {
+          ...failed,
+          basis: `the Uni's input poll (${inst.uni.samplePeriodS * 1000} ms) and debounce (${inst.uni.debounceSamples} polls), both assumed`,
+        }
+      : failed;
   }
   const margin = PULSE_TOLERANCE_S - worstErr;
   const documentedDiffers = now.some((r) =>
@@ -73,4 +83,20 @@ export function checkPulseMatchesChime(inst: Installation, results: readonly Sce
     ...pass('pulse_matches_chime', margin, `${text}, tolerance ±${PULSE_TOLERANCE_S} s`, 's'),
     basis: documentedDiffers ? 'field threshold (assumed)' : 'model',
   };
+}
+
+/**
+ * A press the relay did close for, but too briefly for the Uni: it reads a level only after `debounceSamples`
+ * polls agree. Says how long the contact was closed against how long the (assumed) poll needs.
+ */
+function shorterThanDebounce(inst: Installation, r: ScenarioResult, press: number): string | undefined {
+  const [s, e] = r.plan.presses[press]!;
+  const lag = inst.relay.operateS + inst.relay.releaseS + 0.1;
+  const closedS = Math.max(0, ...r.contact.filter(([a, b]) => b > s && a < e + lag).map(([a, b]) => b - a));
+  const needS = inst.uni.samplePeriodS * inst.uni.debounceSamples;
+  if (closedS <= 0 || closedS >= needS + inst.uni.samplePeriodS) return undefined;
+  const ms = (v: number) => `${Math.round(v * 1000)} ms`;
+  const n = inst.uni.debounceSamples;
+  const minS = (n - 1) * inst.uni.samplePeriodS;
+  return `a ${ms(e - s)} press closes the relay for only ${ms(closedS)} (the kit opening, then the relay's ${ms(inst.relay.operateS)} operate), and the Uni sees a level only once ${n} polls ${ms(inst.uni.samplePeriodS)} apart agree (assumed): it must be held ${ms(minS)}–${ms(needS)} depending on where the polls fall, so some presses give no ring (at ${describePoint(r.point, inst)})`;
 }

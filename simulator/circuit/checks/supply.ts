@@ -2,24 +2,18 @@ import type { ScenarioResult } from '../scenario.ts';
 import type { Installation } from '../types.ts';
 import { type Check, fail, PULSE_TOLERANCE_S, pass, warn } from './check.ts';
 import { matchHighs } from './pulse.ts';
+import { judgeTerminalSupply } from './terminal-supply.ts';
 
+/** The Uni's supply terminals (at the transformer, beside the doorbell loop), simulated, against its rating. */
 export function checkUniSupply(inst: Installation, results: readonly ScenarioResult[]): Check {
-  const uni = inst.uni;
-  const vac = inst.supply.vac;
-  const margin = Math.min(vac - uni.supplyMinVac, uni.supplyMaxVac - vac);
-  const measured = results.map((r) => r.supplyVrms);
-  const span = `${Math.min(...measured).toFixed(1)}–${Math.max(...measured).toFixed(1)} VAC at its terminals over the sweep`;
-  const rating = `${uni.supplyMinVac}–${uni.supplyMaxVac} VAC rating`;
-  if (margin < 0)
-    return fail('uni_supply_in_range', margin, `${vac} VAC nominal is outside the Uni's ${rating} (${span})`);
-  return {
-    ...pass(
-      'uni_supply_in_range',
-      margin,
-      `${vac} VAC nominal is within the Uni's ${rating}, read as nominal ±10 % (${span})`,
-    ),
-    basis: 'documented rating',
-  };
+  return judgeTerminalSupply(inst, results, {
+    id: 'uni_supply_in_range',
+    device: 'Uni',
+    ratedMinVac: inst.uni.supplyMinVac,
+    ratedMaxVac: inst.uni.supplyMaxVac,
+    measured: (r) => r.supplyVrms,
+    ratingBasis: `documented Uni rating; transformer modelled as its nominal EMF behind ${inst.sourceOhm} Ω (assumed)`,
+  });
 }
 
 export function checkAcOnInput(inst: Installation, results: readonly ScenarioResult[]): Check {
@@ -34,9 +28,14 @@ export function checkAcOnInput(inst: Installation, results: readonly ScenarioRes
       const { perPress, stray } = matchHighs(highs, r.plan.presses, lag);
       if (
         stray === 0 &&
-        perPress.every(
-          (p) => p.length === 1 && Math.abs(p[0]![1] - p[0]![0] - inst.chime.durationS) <= PULSE_TOLERANCE_S,
-        )
+        perPress.every(([high, ...more], k) => {
+          const [s, e] = r.plan.presses[k]!;
+          return (
+            high !== undefined &&
+            more.length === 0 &&
+            Math.abs(high[1] - high[0] - (e - s)) <= PULSE_TOLERANCE_S
+          );
+        })
       )
         clean++;
     }
@@ -48,12 +47,16 @@ export function checkAcOnInput(inst: Installation, results: readonly ScenarioRes
       basis: 'model (assumed poll timing)',
     };
   }
+  // Issue 13 asked for the seed's "only the end of a press was detected"; the model cannot show it, and says why.
+  const notShown =
+    "the seed's 'only the end of a press was detected' is not reproduced: the Gen1 input's filter and the firmware's sampling are not published, and the model reads the instantaneous voltage at each poll (assumed), which sees AC steadily high, steadily low or toggling, never only the release";
   return {
     ...fail(
       'ac_on_input',
       null,
-      `AC on the Gen1 input is documented (≥ 12 VAC) but seen unreliable in the field (seed, Shelly forum); ${model}. Use a cell (DC) loop`,
+      `AC on the Gen1 input is documented (≥ 12 VAC) but seen unreliable in the field (seed, Shelly forum); ${model}: as the poll drifts against the mains, the same wiring works for a while and then does not (the seed: 'after a day of operation ... clearly unstable'). Use a cell (DC) loop. Not modelled: ${notShown}`,
     ),
-    basis: 'field evidence over the documented AC threshold',
+    basis:
+      'field evidence over the documented AC threshold; poll period, debounce and instantaneous sampling of the input assumed',
   };
 }

@@ -60,6 +60,7 @@ describe('loadConfig: defaults', () => {
       multicast_group: '224.0.1.187',
       interface: null,
       peers: [],
+      forward: [],
     });
     expect(config.shelly_mqtt).toEqual({ enabled: true, gen1_prefix: 'shellies', gen2_prefixes: [] });
     // Beside the configuration file, whatever the current directory.

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../../agent/config/load.ts';
-import type { HealthRecord } from '../../../agent/health/monitor.ts';
+import type { HealthRecord } from '../../../agent/health/record.ts';
 import { SqliteHealthStore } from '../../../agent/store/health-store.ts';
 import { runCli } from '../../helpers/cli.ts';
 
@@ -35,6 +35,26 @@ function fromDir<T>(dir: string, fn: () => T): T {
 }
 
 describe('relative paths in a config file are taken from its folder', () => {
+  it("a doorbell's wiring plot, relative or absolute", () => {
+    const { etc, elsewhere, file } = layout({});
+    writeFileSync(
+      file,
+      stringify({
+        devices: [
+          { id: 'shellyuni-98CDAC25ABCD', wiring_plot: 'plots/front.svg' },
+          { id: 'shellyuni-98CDAC25ABCE', wiring_plot: '/srv/back.svg' },
+          { id: 'shellyuni-98CDAC25ABCF' },
+        ],
+      }),
+    );
+    const config = fromDir(elsewhere, () => loadConfig('../etc/doorbell-agent.yaml', {}));
+    expect(config.devices.map((d) => d.wiring_plot)).toEqual([
+      join(etc, 'plots', 'front.svg'),
+      '/srv/back.svg',
+      undefined,
+    ]);
+  });
+
   it('store, certificates and password files, whatever the current directory', () => {
     const { etc, elsewhere, file } = layout({
       store: { path: 'state/doorbell.sqlite' },

@@ -4,7 +4,7 @@ import { silentLogger } from '../../../agent/core/logger.ts';
 import { earliest } from '../../../agent/core/wake.ts';
 import { Detector, MemoryChannelStore } from '../../../agent/detect/detector.ts';
 import { channelsFrom, tuningFrom } from '../../../agent/detect/from-config.ts';
-import { MemoryHealthStore } from '../../../agent/health/monitor.ts';
+import { MemoryHealthStore } from '../../../agent/health/record.ts';
 import type { HealthEvent } from '../../../agent/health/types.ts';
 import { HealthRuntime } from '../../../agent/runtime/health-runtime.ts';
 import { Pipeline } from '../../../agent/runtime/pipeline.ts';

@@ -71,7 +71,12 @@ describe('Prometheus metrics and /healthz', () => {
   });
 
   it('binds to loopback by default', () => {
-    expect(configSchema.parse({}).metrics).toEqual({ enabled: false, host: '127.0.0.1', port: 9464 });
+    expect(configSchema.parse({}).metrics).toEqual({
+      enabled: false,
+      host: '127.0.0.1',
+      port: 9464,
+      allow_from: [],
+    });
   });
 
   it('counts presses and ring latency, shows problems, battery and serial gaps, with build info', async () => {

@@ -21,29 +21,44 @@ async function sweepAndCheck(inst: Installation) {
 }
 
 describe('seed: without the power kit the relay is unstable', () => {
-  it.each([24, 12])(
-    'at %i VAC the standby current closes the relay and it does not open after a press',
-    async (vac) => {
-      const inst = await makeInstallation({ power_kit: false, supply: { vac, hz: 50 } });
-      const plan = planPresses(1);
-      const r = await runScenario(await getSpiceEngine(), inst, { vac, hz: 50, batteryState: 0 }, plan);
-      // "might close spontaneously": closed long before the press …
-      expect(r.contact.length).toBeGreaterThan(0);
-      expect(r.contact[0]![0]).toBeLessThan(plan.presses[0]![0]);
-      // … "or would not open after the doorbell button was released": still closed at the end of the run.
-      expect(r.contact[r.contact.length - 1]![1]).toBeGreaterThan(plan.stopS - 0.01);
-      // Standby drive sits above the guaranteed must-release: even a relay that did not pull in would hang.
-      expect(r.idleDrive).toBeGreaterThan(inst.relay.mustReleaseFrac);
-      expect(r.idleDrive).toBeGreaterThan(inst.relay.typicalReleaseFrac);
-    },
-  );
+  // The seed saw this on 24 VAC ("I had done most of my testing on 24V AC"). The doorbell draws 2.85 W; through the
+  // coil alone (|Z| = 324 ohm, R = 120 ohm) it can get at most V^2 / (2 (|Z| + R)) = 24^2 / 888 = 0.65 W, so it browns
+  // out and sits at its drop-out (9 VAC), where its bridge clamps its terminals below 9 * 1.41 = 12.7 V: at least
+  // 24 - 12.7 = 11.3 V RMS (Minkowski) is left across the coil, 47 % of rated, above the 40 % typical pull-in.
+  it('at 24 VAC the standby current closes the relay by itself and it does not open after a press', async () => {
+    const inst = await makeInstallation({ power_kit: false, supply: { vac: 24, hz: 50 } });
+    const plan = planPresses(1);
+    const r = await runScenario(await getSpiceEngine(), inst, { vac: 24, hz: 50, batteryState: 0 }, plan);
+    // "might close spontaneously": closed long before the press …
+    expect(r.contact.length).toBeGreaterThan(0);
+    expect(r.contact[0]![0]).toBeLessThan(plan.presses[0]![0] - 0.1);
+    // … "or would not open after the doorbell button was released": still closed at the end of the run.
+    expect(r.contact[r.contact.length - 1]![1]).toBeGreaterThan(plan.stopS - 0.01);
+    expect(r.idleDrive).toBeGreaterThan(0.45);
+    expect(r.doorbellPowered).toBeLessThan(0.5);
+  });
 
-  it('wiring check fails idle_relay_open and input_low_at_idle', async () => {
+  it('at 12 VAC the doorbell cannot draw its power through the coil: it browns out', async () => {
+    // At most 12^2 / 888 = 0.16 W reaches it through the coil, against the 2.85 W it needs.
+    const inst = await makeInstallation({ power_kit: false, supply: { vac: 12, hz: 50 } });
+    const r = await runScenario(
+      await getSpiceEngine(),
+      inst,
+      { vac: 12, hz: 50, batteryState: 0 },
+      planPresses(1),
+    );
+    expect(r.doorbellPowered).toBeLessThan(0.5);
+    expect(evaluateChecks(inst, [r]).find((c) => c.id === 'doorbell_supply_in_range')!.verdict).toBe('fail');
+  });
+
+  it('wiring check fails idle_relay_open, input_low_at_idle and doorbell_supply_in_range', async () => {
     const { checks } = await sweepAndCheck(
       await makeInstallation({ power_kit: false, supply: { vac: 24, hz: 50 } }),
     );
     expect(verdictOf(checks, 'idle_relay_open').verdict).toBe('fail');
     expect(verdictOf(checks, 'input_low_at_idle').verdict).toBe('fail');
+    expect(verdictOf(checks, 'doorbell_supply_in_range').verdict).toBe('fail');
+    expect(verdictOf(checks, 'doorbell_supply_in_range').reason).toMatch(/browns out.*no power kit/);
   });
 });
 
@@ -75,11 +90,16 @@ describe('seed: AC switched into the Gen1 input', () => {
   it('is documented HIGH but seen unreliably: some supply/poll phases ring, others do not', async () => {
     const inst = await makeInstallation({ supply: { vac: 24, hz: 50 }, loop: { source: 'ac' } });
     const { results, checks } = await sweepAndCheck(inst);
-    const clean = results.flatMap((r) => r.fieldHighs).filter((h) => h.length === 1).length;
+    const clean = results
+      .flatMap((r) => r.fieldHighs.map((h) => h.length === r.plan.presses.length))
+      .filter(Boolean).length;
     const total = results.flatMap((r) => r.fieldHighs).length;
     expect(clean).toBeGreaterThan(0);
     expect(clean).toBeLessThan(total);
     expect(verdictOf(checks, 'ac_on_input').verdict).toBe('fail');
+    // "it would also only detect when the doorbell press ended": not reproduced, and the report says why.
+    expect(verdictOf(checks, 'ac_on_input').reason).toMatch(/only the end of a press .* not reproduced/);
+    expect(verdictOf(checks, 'ac_on_input').basis).toMatch(/sampling of the input assumed/);
     expect(verdictOf(checks, 'input_high_on_press').reason).toMatch(/documented HIGH/);
   });
 });

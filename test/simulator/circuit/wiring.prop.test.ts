@@ -121,18 +121,26 @@ describe('invariants that cannot hold surface as wiring-check failures', () => {
     );
   });
 
-  it('without the power kit the relay is unstable at any supply in 12-24 VAC', async () => {
+  it('without the power kit the doorbell browns out at any supply in 12-24 VAC, and from 20 VAC the relay hangs', async () => {
+    // Through the coil alone the doorbell gets at most V^2 / (2 (|Z| + R)) = 24^2 / (2 * 444) = 0.65 W < 2.85 W.
+    // Browned out, its rail sits at its drop-out and its bridge clamps its terminals below 9 VAC * 1.41 = 12.7 V;
+    // the coil keeps >= V - 12.7 V RMS (Minkowski): from 20 VAC that is >= 7.3 / 24 = 30 % of rated, above the 25 %
+    // typical drop-out, so a closed relay does not open.
     await fc.assert(
       fc.asyncProperty(supply, async ({ vac, hz }) => {
-        const inst = await withChime(1, { power_kit: false });
+        const inst = await withChime(1, { power_kit: false, supply: { vac, hz } });
         const r = await runScenario(
           await getSpiceEngine(),
           inst,
           { vac, hz, batteryState: 0 },
           planPresses(1),
         );
-        expect(r.idleDrive).toBeGreaterThan(inst.relay.mustReleaseFrac);
-        expect(evaluateChecks(inst, [r]).find((c) => c.id === 'idle_relay_open')!.verdict).toBe('fail');
+        const checks = evaluateChecks(inst, [r]);
+        expect(checks.find((c) => c.id === 'doorbell_supply_in_range')!.verdict).toBe('fail');
+        if (vac >= 20) {
+          expect(r.idleDrive).toBeGreaterThan(inst.relay.typicalReleaseFrac);
+          expect(checks.find((c) => c.id === 'idle_relay_open')!.verdict).toBe('fail');
+        }
       }),
       { numRuns: 3 },
     );

@@ -7,7 +7,7 @@ import { buildDoorbellNetlist } from '../../../simulator/circuit/doorbell-loop.t
 import { planPresses } from '../../../simulator/circuit/press-plan.ts';
 import { loadTemplate } from '../../../simulator/circuit/templates.ts';
 import { getSpiceEngine } from '../../../simulator/spice/engine.ts';
-import { getVector, resampleUniform, type Waveforms } from '../../../simulator/spice/waveform.ts';
+import { getVector, rmsBetween, type Waveforms } from '../../../simulator/spice/waveform.ts';
 import { makeInstallation } from '../installation-fixture.ts';
 
 const hasNgspice = spawnSync('ngspice', ['-v'], { stdio: 'ignore' }).status === 0;
@@ -56,15 +56,23 @@ describe.skipIf(!hasNgspice && !process.env.CI)('cross-check against the ngspice
     );
     const wasm = await (await getSpiceEngine()).run(netlist);
     const cli = runNgspiceCli(netlist);
+    // Each build picks its own time points (Debian's ngspice 39 against the WebAssembly build's), and the loop's
+    // largest step is 1 ms: a straight line between points of a 50 Hz sine 1 ms apart is off by up to 1.2 % of its
+    // peak, so compare what the model reads, the RMS over each half cycle, each on its own points. The kit trips when
+    // its sensed voltage crosses a threshold: a fraction of a millisecond apart between builds, which moves the
+    // switch-on transient; the 50 ms after each press edge are left out.
+    const edges = plan.presses.flat();
     for (const name of ['v(sec)', 'v(bell)', 'i(lcoil)']) {
-      const a = resampleUniform(wasm.time, getVector(wasm, name), 1e-4).values;
-      const b = resampleUniform(cli.time, getVector(cli, name), 1e-4).values;
-      const n = Math.min(a.length, b.length);
+      const a = getVector(wasm, name);
+      const b = getVector(cli, name);
       let peak = 0;
       let worst = 0;
-      for (let k = 0; k < n; k++) {
-        peak = Math.max(peak, Math.abs(b[k]!));
-        worst = Math.max(worst, Math.abs(a[k]! - b[k]!));
+      for (let t = 0.01; t + 0.01 <= plan.stopS; t += 0.01) {
+        if (edges.some((e) => t + 0.01 > e && t < e + 0.05)) continue;
+        const ra = rmsBetween(wasm.time, a, t, t + 0.01);
+        const rb = rmsBetween(cli.time, b, t, t + 0.01);
+        peak = Math.max(peak, rb);
+        worst = Math.max(worst, Math.abs(ra - rb));
       }
       expect(worst / peak, name).toBeLessThan(0.01);
     }

@@ -1,0 +1,141 @@
+import { isIPv4 } from 'node:net';
+import { z } from 'zod';
+import { channelKey } from '../core/channel-key.ts';
+import { DEVICE_ADDRESS, DEVICE_ID } from './schema-fields.ts';
+import { batterySchema } from './schema-health.ts';
+
+export const CHIME_MODE_DOC =
+  '`mechanical` (default: the contact closes while the button is held) or `electronic` (the doorbell holds ' +
+  'the contact for a fixed `duration_s` per press; a second press inside the hold cannot be seen).';
+
+export const mechanicalChime = z.strictObject({
+  mode: z.literal('mechanical').describe(CHIME_MODE_DOC),
+  settle_s: z
+    .number()
+    .min(0)
+    .max(60)
+    .default(1.0)
+    .describe(
+      'Mechanical only: edges within this time after a press are the same press (bounce, repeated taps).',
+    ),
+});
+
+export const electronicChime = z.strictObject({
+  mode: z.literal('electronic').describe(CHIME_MODE_DOC),
+  duration_s: z
+    .number()
+    .min(1)
+    .max(60)
+    .describe('Electronic only, required: how long the doorbell holds the contact per press, 1–60 s.'),
+  bounce_s: z
+    .number()
+    .min(0)
+    .max(10)
+    .default(0.3)
+    .describe(
+      'Electronic only: a rise within this time after the heard fall is contact bounce of the same press; a later one is a new press.',
+    ),
+});
+
+export const chimeSchema = z
+  .discriminatedUnion('mode', [mechanicalChime, electronicChime])
+  .prefault({ mode: 'mechanical' })
+  .describe('How the doorbell drives the input. Default: mechanical.');
+
+export type Generation = 'gen1' | 'gen2';
+
+/** Gen2 ids start `shellyplus…` / `shellypro…` (`shellyplusuni-e465b847ca44`); Gen1 Uni is `shellyuni-…`. */
+export function inferGeneration(id: string): Generation | undefined {
+  if (/^shelly(plus|pro|mini)/i.test(id)) return 'gen2';
+  if (/^shelly/i.test(id)) return 'gen1';
+  return undefined;
+}
+
+export const deviceSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(
+        DEVICE_ID,
+        'must be a Shelly device id such as shellyuni-98CDAC25ABCD (letters, digits, - and _)',
+      )
+      .describe(
+        'Required. Shelly device id, as in its topics: `shellyuni-98CDAC25ABCD`, `shellyplusuni-e465b847ca44`.',
+      ),
+    name: z.string().min(1).optional().describe('Name shown in Home Assistant. Default: the id.'),
+    input: z
+      .number()
+      .int()
+      .min(0)
+      .max(3)
+      .default(0)
+      .describe('Input the doorbell is wired to; each (id, input) may be configured once.'),
+    gen: z
+      .enum(['gen1', 'gen2'])
+      .optional()
+      .describe(
+        'Device generation. Default: inferred from the id (`shellyplus…` = gen2, other `shelly…` = gen1).',
+      ),
+    address: z
+      .string()
+      .regex(
+        DEVICE_ADDRESS,
+        'must be an IPv4 address, optionally with the HTTP port: 192.168.1.20 or 192.168.1.20:8080',
+      )
+      .refine((a) => isIPv4(a.replace(/:\d+$/, '')), 'must be an IPv4 address such as 192.168.1.20')
+      .refine((a) => {
+        const port = Number(a.split(':')[1] ?? 80);
+        return port >= 1 && port <= 65535;
+      }, 'the HTTP port must be 1–65535')
+      .optional()
+      .describe(
+        'IPv4 address of the device (CoIoT is accepted only from it), optionally `:port` of its HTTP API (default 80) for `/cit/d` and `/shelly`: `192.168.1.20` or `127.0.0.1:8080` for an emulator.',
+      ),
+    chime: chimeSchema,
+    battery: batterySchema,
+    wiring_plot: z.string().min(1).optional().meta({
+      description:
+        'SVG written by `doorbell-agent wiring check <installation> --plot FILE` for this doorbell, shown on the status page.',
+      file: true,
+    }),
+  })
+  .superRefine((device, ctx) => {
+    if (device.gen === undefined && inferGeneration(device.id) === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['gen'],
+        message: 'cannot be inferred from this id: set gen1 or gen2',
+      });
+    }
+  })
+  .transform(({ address, ...device }) => ({
+    ...device,
+    name: device.name ?? device.id,
+    gen: device.gen ?? inferGeneration(device.id) ?? 'gen1',
+    // `address` keeps the host only (what CoIoT datagrams come from); the HTTP port goes apart.
+    ...(address === undefined ? {} : splitAddress(address)),
+  }));
+
+export function splitAddress(address: string): { address: string; http_port?: number } {
+  const [host, port] = address.split(':') as [string, string | undefined];
+  return port === undefined ? { address: host } : { address: host, http_port: Number(port) };
+}
+
+export const devicesSchema = z
+  .array(deviceSchema)
+  .default([])
+  .superRefine((devices, ctx) => {
+    const seen = new Map<string, number>();
+    devices.forEach((device, index) => {
+      const key = channelKey(device.id, device.input);
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'input'],
+          message: `device ${device.id} input ${device.input} is already configured at devices.${first}`,
+        });
+    });
+  })
+  .describe('The Shelly inputs wired to a doorbell, one entry per (id, input).');

@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { redactUrl } from '../config/redact.ts';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../core/logger.ts';
+import { type Backoff, backoffDelayMs, OutageLog, STABLE_CONNECTION_MS } from './reconnect.ts';
+import { OFFLINE } from './topics.ts';
+
+export interface ConnectOptions {
+  url: string;
+  options: IClientOptions;
+  backoff: Backoff;
+  random: () => number;
+  logger: Logger;
+  /** An error on an established connection (reported, not fatal). */
+  onError(error: unknown): void;
+}
+
+/**
+ * Connects, retrying for as long as the broker is unreachable — an agent started during a broker outage must
+ * keep running and queue rings in its outbox — but fails at once on a refusal that retrying cannot fix (bad
+ * credentials, a certificate that does not verify).
+ *
+ * MQTT.js retries every `reconnectPeriod`; that period is read again each time an attempt fails, so setting it
+ * when an attempt begins gives the next wait: `reconnect_min_s` doubling to `reconnect_max_s`, with jitter, back
+ * to the start once a connection has stayed up for STABLE_CONNECTION_MS (a broker that accepts and drops at once
+ * keeps the long waits). The outage is logged once, with a reminder a minute, not once per attempt.
+ */
+export function connectWhenReachable(
+  how: ConnectOptions,
+  signal: AbortSignal | undefined,
+): Promise<MqttClient> {
+  const { backoff, random } = how;
+  const outage = new OutageLog(how.logger, redactUrl(how.url));
+  let attempt = 0;
+  let up = false;
+  let started = false;
+  let stable: NodeJS.Timeout | undefined;
+  const client = connect(how.url, {
+    ...how.options,
+    reconnectPeriod: backoffDelayMs(0, backoff, random),
+  });
+  client.on('reconnect', () => {
+    attempt++;
+    client.options.reconnectPeriod = backoffDelayMs(attempt, backoff, random);
+  });
+  client.on('connect', () => {
+    up = true;
+    outage.connected();
+    clearTimeout(stable);
+    stable = setTimeout(() => {
+      attempt = 0;
+      client.options.reconnectPeriod = backoffDelayMs(0, backoff, random);
+    }, STABLE_CONNECTION_MS);
+    stable.unref();
+  });
+  client.on('close', () => {
+    clearTimeout(stable);
+    if (!up) return;
+    up = false;
+    if (!client.disconnecting) outage.lost();
+  });
+  client.on('error', (error: Error & { code?: unknown }) => {
+    if (up && !isUnreachable(error)) how.onError(error);
+    // Before the first connection, a refusal that retrying cannot fix fails `start` instead.
+    else if (started || isUnreachable(error)) outage.failed(error, client.options.reconnectPeriod);
+  });
+  return new Promise((resolve, reject) => {
+    const settle = () => {
+      started = true;
+      client.off('error', onError);
+      client.off('connect', onConnect);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onError = (error: Error & { code?: unknown }) => {
+      if (isUnreachable(error)) return;
+      settle();
+      client.end(true);
+      reject(error);
+    };
+    const onConnect = () => {
+      settle();
+      resolve(client);
+    };
+    const onAbort = () => {
+      settle();
+      client.end(true);
+      reject(signal?.reason);
+    };
+    client.on('error', onError);
+    client.once('connect', onConnect);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Errors that mean "the broker is not there (yet)": keep retrying. Anything else (credentials, TLS) is fatal. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+function isUnreachable(error: Error & { code?: unknown }): boolean {
+  return typeof error.code === 'string' && UNREACHABLE.has(error.code);
+}
+
+/** The agent's MQTT.js options: client id, its last will (`offline`, retained), credentials and TLS. */
+export function clientOptions(mqtt: Config['mqtt'], statusTopic: string): IClientOptions {
+  const options: IClientOptions = {
+    clientId: mqtt.client_id ?? `doorbell-agent_${hostname()}`,
+    clean: true,
+    will: { topic: statusTopic, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+  };
+  if (mqtt.username !== null) options.username = mqtt.username;
+  if (mqtt.password !== null) options.password = mqtt.password;
+  const { tls } = mqtt;
+  if (tls.ca !== null) options.ca = readFileSync(tls.ca);
+  if (tls.cert !== null) options.cert = readFileSync(tls.cert);
+  if (tls.key !== null) options.key = readFileSync(tls.key);
+  options.rejectUnauthorized = tls.reject_unauthorized;
+  return options;
+}
