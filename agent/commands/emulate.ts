@@ -48,7 +48,7 @@ interface EmulateOptions extends ManagedEmulateOptions {
   hold: number;
   chime: ChimeSpec;
   pidFile?: string;
-  firmware: Partial<FirmwareKnobs>;
+  firmware?: Partial<FirmwareKnobs>;
 }
 
 /** `shellyuni-<MAC>` / `shellyplusuni-<mac>` → the 12-hex MAC. */
@@ -140,7 +140,6 @@ export function emulateCommand(ctx: CommandContext): Command {
       '--firmware <key=value>',
       'what the firmware does where it is unconfirmed (repeat for several knobs; see below)',
       parseKnob,
-      {} as Partial<FirmwareKnobs>,
     )
     .addHelpText(
       'after',
@@ -167,11 +166,11 @@ export function emulateCommand(ctx: CommandContext): Command {
           : null;
       const onSend = (send: WireSend) => out(`${new Date().toISOString()} ${describeSend(send)}`);
       const uni: RunningEmulator = await (managed
-        ? startManagedEmulator(options, options.gen, mac, options.http, onSend, options.firmware)
+        ? startManagedEmulator(options, options.gen, mac, options.http, onSend, options.firmware ?? {})
         : startEmulatedUni({
             gen: options.gen,
             mac,
-            knobs: options.firmware,
+            knobs: options.firmware ?? {},
             coiot: peer === null ? null : { peer },
             mqtt: options.mqtt ? { url: options.mqtt } : null,
             http: options.http === undefined ? null : { port: options.http, host: '0.0.0.0' },
@@ -207,7 +206,7 @@ export function emulateCommand(ctx: CommandContext): Command {
           (options.mqtt ? `, MQTT ${options.mqtt}` : '') +
           (uni.httpPort === undefined ? '' : `, HTTP on port ${uni.httpPort}`) +
           describeManaged(uni) +
-          `, firmware ${formatKnobs(withDefaults(options.firmware))}` +
+          `, firmware ${formatKnobs(withDefaults(options.firmware ?? {}))}` +
           `; pid ${process.pid}. Ctrl-C stops.`,
       );
       out(pressHelp(process.pid, pidFile));
@@ -265,9 +264,9 @@ function parsePositive(value: string): number {
   return n;
 }
 
-function parseKnob(value: string, previous: Partial<FirmwareKnobs>): Partial<FirmwareKnobs> {
+function parseKnob(value: string, previous: Partial<FirmwareKnobs> | undefined): Partial<FirmwareKnobs> {
   try {
-    return applyKnob(previous, value);
+    return applyKnob(previous ?? {}, value);
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }

@@ -1,5 +1,11 @@
-import type { ChimeSpec } from '../emulator/visitor.ts';
+import { chatterVerdict, unheardBounces } from './burst-oracle.ts';
 import { type DeviceHistory, pulseAt, type Unit, unitOf } from './device-history.ts';
+import {
+  BOUNDARY_MARGIN_S,
+  type DeviceExpectations,
+  type Expectation,
+  type ProductSettings,
+} from './oracle-types.ts';
 import type { Arrival, Emission } from './wire-log.ts';
 
 /**
@@ -11,52 +17,26 @@ import type { Arrival, Emission } from './wire-log.ts';
  *  - a re-press whose rise came within the bounce window after the heard fall of the previous press is the same
  *    press (electronic: `bounceS`, mechanical: the settle window); so is anything inside the hold when the fall
  *    was never heard (electronic: N + tolerance; mechanical: the settle window from the start);
- *  - a chatter burst is at most one press.
+ *  - a chatter burst is at most one press, once the agent can know the input chatters (before, a rise of the burst
+ *    heard longer than the window after its last heard fall looks like a new press: `burst-oracle.ts`).
+ * Counter steps that reach the agent together, in one jump, may each ring: nothing tells them from presses whose
+ * other reports were all lost.
  * A press is reached when its edge (a report showing it high while every path the agent heard last showed low;
  * for a Plus, its btn_down or state:true, not older than an edge already heard), its push (Plus) or its counter
  * step (a report of the same boot with the count at or past its step, after one below it) arrived. Reached presses
  * ring exactly once; a press whose edge arrived rings live, within the reorder window of that arrival. Near a
  * window's boundary (network jitter) either answer is accepted.
  */
-export interface ProductSettings {
-  chime: ChimeSpec;
-  settleS: number;
-  /** Electronic: a rise this soon after a heard fall is the same press. */
-  bounceS: number;
-  toleranceS: number;
-  reorderS: number;
-  chatterMinEdges: number;
-  chatterWindowS: number;
-}
-
-/** Rings a stretch of the history must produce. */
-export interface Expectation {
-  units: number[];
-  presses: number[];
-  min: number;
-  max: number;
-  /** A live ring (recovered: false) is required for the edge that arrived at this time (ms). */
-  liveAtMs: number | null;
-  /** Arrivals of high reports: a live ring must follow one within the reorder window. */
-  highsMs: number[];
-  /** Arrivals of any evidence (edge, counter step, push): a recovered ring must come after one. */
-  evidenceMs: number[];
-  why: string;
-}
-
-export interface DeviceExpectations {
-  segments: Expectation[];
-  /** `chatter` must be raised / may be / must not be. */
-  chatter: 'required' | 'allowed' | 'forbidden';
-  /** Distinct pulses whose rise the agent could see as an edge. */
-  risesSeen: number;
-}
-
-/** Margin around window boundaries for network and event-loop jitter (s). */
-export const BOUNDARY_MARGIN_S = 0.15;
+export type { DeviceExpectations, Expectation, ProductSettings } from './oracle-types.ts';
+export { BOUNDARY_MARGIN_S } from './oracle-types.ts';
 
 interface UnitEvidence {
   highs: number[];
+  /**
+   * Counter steps of this unit beyond its first that reached the agent together, in one jump of the count: the
+   * agent cannot tell them from as many presses whose every other report was lost, so each may ring.
+   */
+  jumpAllowance: number;
   cleanAt?: number;
   counterAt?: number;
   pushAt?: number;
@@ -70,7 +50,7 @@ export function expectRings(
   settings: ProductSettings,
   restartsMs: readonly number[] = [],
 ): DeviceExpectations {
-  const ev: UnitEvidence[] = history.units.map(() => ({ highs: [] }));
+  const ev: UnitEvidence[] = history.units.map(() => ({ highs: [], jumpAllowance: 0 }));
   /** First arrival of a low report made after pulse k fell (before the next rise). */
   const lowAfter = new Map<number, number>();
   const rises = new Map<number, number>();
@@ -132,6 +112,28 @@ export function expectRings(
       }
     }
   }
+
+  // Jumps: the steps a count report brings that no earlier report of the same boot had shown.
+  const seenMax = new Map<number, number>();
+  for (const c of counts) {
+    const before = seenMax.get(c.boot);
+    seenMax.set(c.boot, Math.max(before ?? c.count, c.count));
+    if (before === undefined || c.count - before < 2) continue;
+    const perUnit = new Map<number, number>();
+    for (const step of history.steps)
+      if (step.boot === c.boot && step.count > before && step.count <= c.count) {
+        const unit = unitOf(history, pulseAt(history, step.riseMs));
+        if (unit >= 0) perUnit.set(unit, (perUnit.get(unit) ?? 0) + 1);
+      }
+    // A press's own steps in a jump may each ring beyond its one; a burst's as many as there are (its later
+    // pulses' rises, heard after the jump, may ring as well).
+    for (const [unit, n] of perUnit)
+      (ev[unit] as UnitEvidence).jumpAllowance += history.units[unit]?.kind === 'burst' ? n : n - 1;
+  }
+
+  for (const unit of history.units)
+    if (unit.kind === 'burst')
+      (ev[unit.index] as UnitEvidence).jumpAllowance += unheardBounces(unit, rises, lowAfter, settings);
 
   const segments = group(history, ev, lowAfter, settings, restartsMs);
   return { segments, chatter: chatterVerdict(history, [...rises.values()], settings), risesSeen: rises.size };
@@ -226,7 +228,7 @@ function group(
       units: units.map((u) => u.index),
       presses: units.flatMap((u) => u.presses),
       min,
-      max,
+      max: max + units.reduce((n, u) => n + evidence(u).jumpAllowance, 0),
       liveAtMs,
       highsMs,
       evidenceMs,
@@ -251,29 +253,3 @@ function describeUnit(u: Unit, e: UnitEvidence): string {
 }
 
 const ms = (t: number) => (t / 1000).toFixed(3);
-
-function chatterVerdict(
-  history: DeviceHistory,
-  risesSeenMs: readonly number[],
-  s: ProductSettings,
-): DeviceExpectations['chatter'] {
-  const windowMs = s.chatterWindowS * 1000;
-  const most = (times: readonly number[], span: number) => {
-    const sorted = [...times].sort((a, b) => a - b);
-    let best = 0;
-    for (let i = 0, j = 0; j < sorted.length; j++) {
-      while ((sorted[j] as number) - (sorted[i] as number) > span) i++;
-      best = Math.max(best, j - i + 1);
-    }
-    return best;
-  };
-  if (most(risesSeenMs, windowMs - 1000) >= s.chatterMinEdges + 2) return 'required';
-  if (
-    most(
-      history.pulses.map((p) => p.riseMs),
-      windowMs,
-    ) < s.chatterMinEdges
-  )
-    return 'forbidden';
-  return 'allowed';
-}

@@ -155,6 +155,21 @@ describe('press oracle (from what physically happened and what arrived)', () => 
     expect(run.expected.chatter).toBe('required');
   });
 
+  it('steps of one burst arriving together in a jump of the count may each ring (they look like hidden presses)', () => {
+    const { segments } = expected({
+      knobs: { reports: 'batched' },
+      presses: [{ atS: 0, holdS: 0.05 }],
+      bursts: [{ atS: 3.05, pulses: Array.from({ length: 5 }, () => [40, 40] as [number, number]) }],
+      lose: (e) => e.count === 1,
+    });
+    // Press 0's one report is lost: the count goes 0 → 3 (press 0 and two pulses), then 5, then 6. The two jumps
+    // of two burst steps may each ring twice, besides the burst's one ring.
+    expect(segments.map((s) => [s.min, s.max])).toEqual([
+      [1, 1],
+      [0, 5],
+    ]);
+  });
+
   it('Plus switch mode: the first state:true the agent ever gets is an edge', () => {
     const { segments } = expected({
       gen: 'plus',
