@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,5 +36,18 @@ describe('the layers of agent/ (.dependency-cruiser.cjs)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('module size', () => {
+  it('no source file under agent/ or simulator/ is over 300 lines (split by concern instead)', () => {
+    const files = execFileSync('git', ['ls-files', 'agent', 'simulator'], { cwd: repo, encoding: 'utf8' })
+      .split('\n')
+      .filter((file) => /\.(ts|js|mjs)$/.test(file) && existsSync(join(repo, file)));
+    const long = files
+      .map((file) => ({ file, lines: readFileSync(join(repo, file), 'utf8').split('\n').length - 1 }))
+      .filter(({ lines }) => lines > 300);
+    expect(long).toEqual([]);
+    expect(files.length).toBeGreaterThan(100);
   });
 });
