@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { DigestAuth, type DigestAuthObject } from './auth.ts';
 import { type ApiResponse, type DeviceApiContext, gen1Api } from './gen1-settings-api.ts';
 import { deviceInfo, gen2Rpc, OPEN_METHODS, type RpcOutcome } from './gen2-rpc.ts';
+import { listenHttp } from './listen-http.ts';
 
 export interface DeviceHttpOptions {
   context: DeviceApiContext;
@@ -45,22 +46,7 @@ export async function startDeviceHttp(options: DeviceHttpOptions): Promise<Devic
       })
       .catch(() => req.socket.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenHttp(server, options.port, options.host);
 }
 
 function plus(

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Gen1Uni } from './gen1-uni.ts';
+import { listenHttp } from './listen-http.ts';
 import {
   BTN_TYPES,
   type BtnType,
@@ -75,20 +76,5 @@ export async function startHttpNode(options: HttpNodeOptions): Promise<HttpNode>
         return json(404, 'Not Found');
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenHttp(server, options.port, options.host);
 }
