@@ -64,6 +64,8 @@ export class Outbox {
   private readonly oldestOfKind: Database.Statement<[string], { id: number }>;
   private readonly pendingAfter: Database.Statement<[number, number], { id: number; json: string }>;
   private readonly inFlight = new Set<number>();
+  /** Rows the broker acknowledged that the disk would not let us delete: never sent again in this run. */
+  private readonly acknowledged = new Set<number>();
   private readonly maxInFlight: number;
   private readonly retryMs: number;
   /** Highest id handed to `send` since the last retry; entries are taken in id order. */
@@ -158,10 +160,30 @@ export class Outbox {
       if (rows.length === 0) return;
       for (const row of rows) {
         this.cursor = row.id;
-        if (this.inFlight.has(row.id)) continue;
+        if (this.inFlight.has(row.id) || this.acknowledged.has(row.id)) continue;
         this.start(row.id, JSON.parse(row.json) as OutboxEvent);
         if (--room === 0) return;
       }
+    }
+  }
+
+  /**
+   * Deletes an acknowledged row. A full disk can refuse even a delete: the row then stays until the next start and
+   * goes out once more (at least once; subscribers drop the copy by `press_id`), but not again in this run.
+   */
+  private forget(id: number): void {
+    try {
+      this.remove.run(id);
+      this.acknowledged.delete(id);
+    } catch (error) {
+      if (!isStorageFailure(error)) throw error;
+      this.acknowledged.add(id);
+      this.options.log.error(
+        'outbox: cannot delete an acknowledged entry (disk full?); it is kept until restart',
+        {
+          error: String(error),
+        },
+      );
     }
   }
 
@@ -185,7 +207,7 @@ export class Outbox {
         this.inFlight.delete(id);
         if (this.closed) return;
         if (id < 0) this.memory.delete(id);
-        else this.remove.run(id);
+        else this.forget(id);
         this.stats.published++;
         this.pump();
       },
