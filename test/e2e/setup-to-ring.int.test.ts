@@ -9,7 +9,7 @@ import { parse, parseDocument } from 'yaml';
 import { decodeCoiot } from '../../agent/protocol/coiot-packet.ts';
 import { readG } from '../../agent/protocol/coiot-status.ts';
 import { BIN, runCli } from '../helpers/cli.ts';
-import { freePort, sharedBroker } from '../helpers/mosquitto.ts';
+import { freePort, isolatedBroker } from '../helpers/mosquitto.ts';
 import { freeUdpPort } from '../helpers/udp.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,7 +56,7 @@ describe('from a factory-new Uni with a password to one ring: discover → setup
   const stops: Array<() => Promise<unknown>> = [];
 
   beforeAll(async () => {
-    broker = await sharedBroker();
+    broker = await isolatedBroker();
     watcher = await connectAsync(broker.url, { clientId: `e2e-watch-${MAC}` });
     watcher.on('message', (topic, payload) => {
       if (topic.endsWith(`/${ID}/ring`)) rings.push(payload.toString());

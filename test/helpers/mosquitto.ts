@@ -109,3 +109,11 @@ export async function sharedBroker(): Promise<{ url: string; stop(): Promise<voi
   if (url) return { url, stop: async () => {} };
   return startMosquitto();
 }
+
+/**
+ * A broker no other test file publishes on, for tests that listen to topics every Gen1 Uni shares
+ * (`shellies/announce`, `shellies/#`): on the shared broker they would hear the emulators of files running beside them.
+ */
+export async function isolatedBroker(): Promise<Broker> {
+  return startMosquitto();
+}

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { type ManagedUni, startManagedUni } from '../../../simulator/emulator/managed-uni.ts';
 import { factorySettings } from '../../../simulator/emulator/persisted-settings.ts';
 import { runCli } from '../../helpers/cli.ts';
-import { sharedBroker } from '../../helpers/mosquitto.ts';
+import { isolatedBroker } from '../../helpers/mosquitto.ts';
 import { freeUdpPort } from '../../helpers/udp.ts';
 
 const mac = (n: number) => `AABB${(process.pid & 0xffff).toString(16).padStart(4, '0').toUpperCase()}99${n}`;
@@ -15,7 +15,7 @@ const mac = (n: number) => `AABB${(process.pid & 0xffff).toString(16).padStart(4
 describe('doorbell-agent discover (the CLI as a process)', () => {
   let broker: { url: string; stop(): Promise<void> };
   beforeAll(async () => {
-    broker = await sharedBroker();
+    broker = await isolatedBroker();
   });
   afterAll(async () => {
     await broker?.stop();

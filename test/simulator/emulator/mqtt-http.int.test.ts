@@ -6,7 +6,7 @@ import { fetchCitD } from '../../../agent/io/cit-d-fetch.ts';
 import { SHUNI1_SENSORS, sensorMapFromCitD } from '../../../agent/protocol/coiot-sensors.ts';
 import { decodeMqtt } from '../../../agent/protocol/mqtt-gen2.ts';
 import { type EmulatedUni, startEmulatedUni } from '../../../simulator/emulator/uni.ts';
-import { sharedBroker } from '../../helpers/mosquitto.ts';
+import { isolatedBroker } from '../../helpers/mosquitto.ts';
 import { SHELLY_FIXTURES_DIR } from '../../helpers/paths.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,7 +31,7 @@ describe('emulated Uni over MQTT (real mosquitto) and HTTP', () => {
   let broker: { url: string; stop(): Promise<void> };
   const mac = `AABB${(process.pid & 0xffff).toString(16).padStart(4, '0').toUpperCase()}7701`;
   beforeAll(async () => {
-    broker = await sharedBroker();
+    broker = await isolatedBroker();
   });
   afterAll(async () => {
     await broker?.stop();
