@@ -2,7 +2,6 @@ import type { Config } from '../config/schema.ts';
 import { channelKey } from '../core/channel-key.ts';
 import type { RingEvent } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
-import type { DetectorOutput } from '../detect/detector.ts';
 import type { MqttPublisher } from '../outputs/mqtt-publisher.ts';
 import type { AddressPins } from '../security/address-pins.ts';
 import { AnnouncedTopics } from '../store/announced-topics.ts';
@@ -12,16 +11,14 @@ import { PinTable } from '../store/pin-table.ts';
 import { BrokerLink } from './broker-link.ts';
 import { loadCoiotDescription } from './cit-d-loader.ts';
 import { CoiotForwarder } from './coiot-forwarder.ts';
-import { CoiotSource } from './coiot-source.ts';
 import { Components } from './component.ts';
 import { buildDecisionGraph, type DecisionGraph, type DecisionGraphOptions } from './decision-graph.ts';
+import { type AgentInput, decisionLoop } from './decision-loop.ts';
 import { Delivery } from './delivery.ts';
 import { LiveHealth } from './health-live.ts';
 import { pinVerifier } from './pin-verifier.ts';
 import type { Pipeline } from './pipeline.ts';
 import { pinsFrom } from './security-setup.ts';
-import { ShellyMqttSource } from './shelly-mqtt-source.ts';
-import { Waker } from './waker.ts';
 
 export interface AgentOptions {
   config: Config;
@@ -44,10 +41,7 @@ export interface AgentOptions {
   signal?: AbortSignal;
 }
 
-/** One input as the agent received it (`docs/trace-format.md` `coiot`/`mqtt` lines); `t` in ms. */
-export type AgentInput =
-  | { kind: 'coiot'; t: number; src: string; bytes: Buffer }
-  | { kind: 'mqtt'; t: number; topic: string; payload: Buffer; retain: boolean };
+export type { AgentInput } from './decision-loop.ts';
 
 export interface RunningAgent {
   pipeline: Pipeline;
@@ -118,22 +112,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       onCoiotAccepted: (bytes) => forwarder.forward(bytes),
     },
   });
-  const step = (decide: () => DetectorOutput) => {
-    const output = delivery.step(decide);
-    if (!output) return;
-    for (const note of output.notes) log.info(note.kind.replace('_', ' '), { ...note });
-    for (const ring of output.rings) log.info('ring', { ...ring });
-    waker.schedule();
-  };
-  const waker = new Waker(graph.nextWakeMs, now, () => step(() => graph.tick(now())));
-
-  const coiot = new CoiotSource(config.coiot, log, (bytes, src) => {
-    options.onInput?.({ kind: 'coiot', t: now(), src, bytes });
-    step(() => graph.pipeline.coiotDatagram(bytes, src, now()));
-  });
-  const shellyMqtt = new ShellyMqttSource(config, link, (topic, payload, retain) => {
-    options.onInput?.({ kind: 'mqtt', t: now(), topic, payload, retain });
-    step(() => graph.pipeline.mqttMessage(topic, payload, retain, now()));
+  const { waker, coiot, shellyMqtt } = decisionLoop({
+    ...{ config, log, link, graph, delivery, now },
+    onInput: options.onInput,
   });
   const components = new Components(log);
   const { teardown, stopNow } = stopper(log, components, store, delivery, graph, () => {
