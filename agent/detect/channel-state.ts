@@ -96,6 +96,11 @@ export interface ChannelState {
   lastLevel: boolean | null;
   counter: number | null;
   counterChangedMs: number | null;
+  /** When the counter's current baseline was taken (first contact, reset, resync): part of press ids. */
+  counterEpochMs: number | null;
+  /** The base of the latest press id and how many presses got it (`press-id.ts`). */
+  pressIdBase: string | null;
+  pressIdSeq: number;
   /** The latest event counter each path reported (a rise on a path that already counted a step is not its edge). */
   pathCounters: Partial<Record<Path, number>>;
   credits: Credit[];
@@ -153,6 +158,9 @@ export function newChannelState(device: string, input: number): ChannelState {
     lastLevel: null,
     counter: null,
     counterChangedMs: null,
+    counterEpochMs: null,
+    pressIdBase: null,
+    pressIdSeq: 0,
     pathCounters: {},
     credits: [],
     presses: [],
@@ -185,6 +193,11 @@ export function upgradeChannelState(stored: ChannelState, device: string, input:
     lastLevel: raw.lastLevel ?? null,
     counter: raw.counter ?? null,
     counterChangedMs: raw.counterChangedMs ?? null,
+    // State from before press ids were counter-based: the last change is as good a baseline time as any, and the
+    // same on every read of that state.
+    counterEpochMs: raw.counterEpochMs ?? (raw.counter == null ? null : (raw.counterChangedMs ?? null)),
+    pressIdBase: raw.pressIdBase ?? null,
+    pressIdSeq: raw.pressIdSeq ?? 0,
     pathCounters: raw.pathCounters ?? {},
     credits: (raw.credits ?? []).map((c) =>
       typeof c === 'number'

@@ -3,6 +3,7 @@ import type { ChimeSettings } from './chime.ts';
 import { advances, applyCounter, applyPushes, pressesThatFit, reportsLost } from './counter-rules.ts';
 import { applyLevel, remember } from './edge-rules.ts';
 import type { Evidence } from './evidence.ts';
+import { counterBefore } from './press-id.ts';
 import { addPress, emptyResult, type Step } from './press-window.ts';
 
 export * from './channel-state.ts';
@@ -40,7 +41,7 @@ export function fireDue(state: ChannelState, nowMs: number): StepResult {
     const credit = state.credits.shift() as Credit;
     const tMs = Math.min(credit.dueMs, nowMs);
     // A recovered press took place when its step came: before any press heard since (which stays the latest).
-    const press = addPress(state, tMs, 'counter', true, Math.min(credit.stepMs, tMs));
+    const press = addPress(state, tMs, 'counter', true, counterBefore(credit), Math.min(credit.stepMs, tMs));
     press.lastStepMs = Math.min(credit.stepMs, tMs);
     press.stepVia = credit.via;
     press.tsEnd = credit.ts;

@@ -77,6 +77,7 @@ export function applyCounter(step: Step, value: number, via: Path, presses: numb
     // in its lifetime (5 s) and they ended less long ago (or are held): their step is still to come.
     state.counter = value;
     state.counterChangedMs = nowMs;
+    state.counterEpochMs = nowMs;
     for (const press of state.presses) {
       const pending = press.held || nowMs - fellMs(press) < EVENT_LIFETIME_MS;
       if (step.counterEvent !== '' || !pending) press.budget = 0;
@@ -104,6 +105,7 @@ export function applyCounter(step: Step, value: number, via: Path, presses: numb
   }
   spendAll(state);
   state.credits = [];
+  state.counterEpochMs = nowMs;
   result.notes.push({ kind: move.kind === 'reset' ? 'counter_reset' : 'counter_resync', from, to: value });
 }
 

@@ -1,6 +1,7 @@
 import { MAX_COMPLETED_KEYS } from './channel-state.ts';
 import { holdMatchesChime } from './chime.ts';
 import type { Evidence, Path } from './evidence.ts';
+import { counterBefore } from './press-id.ts';
 import {
   addPress,
   claimCredit,
@@ -83,13 +84,13 @@ export function onRise(step: Step, via: Path, ts: number | undefined): void {
       return;
     }
   }
-  const press = addPress(state, nowMs, via, false);
-  press.paths = [via];
-  press.held = true;
-  press.tsStart = ts ?? null;
   // The counter step for this press may have arrived before its edge (paths reorder): then it is spent already.
   // A step of a pulse just before it (same press by the rules) leaves it its own to come.
   const credit = claimCredit(step, via, ts);
+  const press = addPress(state, nowMs, via, false, credit ? counterBefore(credit) : state.counter);
+  press.paths = [via];
+  press.held = true;
+  press.tsStart = ts ?? null;
   if (credit === null || earlierPulse(credit, via, ts)) press.budget = 1;
   if (credit === null) countEdge(step);
   else if (earlierPulse(credit, via, ts)) press.rises = 2;

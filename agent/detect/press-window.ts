@@ -9,6 +9,7 @@ import {
 } from './channel-state.ts';
 import { afterFallMs, type ChimeSettings, heldWindowEndMs } from './chime.ts';
 import type { Path } from './evidence.ts';
+import { assignPressId } from './press-id.ts';
 
 /** What one step of a channel works on, and the press-window helpers both the edge and the counter rules use. */
 export interface Step {
@@ -210,11 +211,10 @@ export function addPress(
   startMs: number,
   via: RingVia,
   recovered: boolean,
+  counterBeforeIt: number | null,
   atMs = startMs,
 ): PressRecord {
-  const base = `${state.device}:${state.input}:${Math.round(startMs)}`;
-  let id = base;
-  for (let n = 2; state.presses.some((p) => p.id === id); n++) id = `${base}.${n}`;
+  const id = assignPressId(state, startMs, counterBeforeIt);
   const press: PressRecord = {
     id,
     startMs,
