@@ -1,0 +1,130 @@
+/**
+ * The agent's own share of a ring's latency, in process: from the moment the datagram with the rising edge is
+ * handed to the agent (its `onInput` hook, called by the UDP listener before the decision step) to the moment
+ * MQTT.js hands the ring's PUBLISH to the socket (`packetsend`). 1,000 emulated Unis report every 15 s over real
+ * UDP, presses at 5/s, a real mosquitto; the store is a real SQLite file in a temp dir (the disk of this machine).
+ * Usage: npx tsx bench/added-latency.ts [seconds=60] [devices=1000] [presses-per-second=5]
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { configSchema } from '../agent/config/schema.ts';
+import { silentLogger } from '../agent/core/logger.ts';
+import { startAgent } from '../agent/runtime/agent.ts';
+import { encodeStatus, shuniValues } from '../simulator/emulator/coiot-encode.ts';
+import { startMosquitto } from '../test/helpers/mosquitto.ts';
+import { freeUdpPort, udpSender } from '../test/helpers/udp.ts';
+import { percentile } from './process-stats.ts';
+
+const seconds = Number(process.argv[2] ?? 60);
+const devices = Number(process.argv[3] ?? 1000);
+const pressesPerSecond = Number(process.argv[4] ?? 5);
+const macOf = (i: number) => `98CDAC${i.toString(16).toUpperCase().padStart(6, '0')}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main() {
+  const broker = await startMosquitto();
+  const coiotPort = await freeUdpPort();
+  const config = configSchema.parse({
+    mqtt: { url: broker.url, base_topic: 'bench' },
+    coiot: { listen: '127.0.0.1', port: coiotPort, multicast: false },
+    store: { path: join(mkdtempSync(join(tmpdir(), 'bench-latency-')), 'state.sqlite') },
+    metrics: { enabled: false },
+    devices: Array.from({ length: devices }, (_, i) => ({
+      id: `shellyuni-${macOf(i)}`,
+      chime: { mode: 'mechanical' },
+    })),
+  });
+  // The decision step and the publish it triggers run in the same macrotask (microtasks only), so the latest
+  // input before a ring's PUBLISH is the datagram that decided it.
+  let arrivedAt = 0;
+  const latencies: number[] = [];
+  const agent = await startAgent({
+    config,
+    log: silentLogger,
+    version: 'bench',
+    fetchDescriptions: false,
+    onInput: () => {
+      arrivedAt = performance.now();
+    },
+  });
+  agent.publisher.client.on('packetsend', (packet) => {
+    if (packet.cmd === 'publish' && packet.topic.endsWith('/ring'))
+      latencies.push(performance.now() - arrivedAt);
+  });
+
+  const sender = await udpSender();
+  const state = Array.from({ length: devices }, () => ({
+    serial: 1,
+    mid: 0,
+    count: 0,
+    level: false,
+    lastMs: 0,
+  }));
+  const idle = { level: false, event: '', count: 0 };
+  const send = (i: number, event = '') => {
+    const s = state[i] as (typeof state)[number];
+    const values = shuniValues({ inputs: [{ level: s.level, event, count: s.count }, idle] });
+    const bytes = encodeStatus({
+      deviceType: 'SHUNI-1',
+      mac: macOf(i),
+      messageId: s.mid++,
+      serial: s.serial,
+      values,
+    });
+    return sender.send(bytes, coiotPort);
+  };
+  for (let i = 0; i < devices; i++) await send(i);
+  await sleep(5_000); // first contact of every device: baselines written, pins learned
+
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  const started = Date.now();
+  let nextPeriodic = 0;
+  let nextPress = 0;
+  let presses = 0;
+  while (Date.now() - started < seconds * 1000) {
+    const elapsed = Date.now() - started;
+    const dueReports = Math.floor((elapsed / 15_000) * devices);
+    for (; nextPeriodic < dueReports; nextPeriodic++) await send(nextPeriodic % devices);
+    if (elapsed >= nextPress) {
+      nextPress += 1000 / pressesPerSecond;
+      const i = Math.floor(Math.random() * devices);
+      const s = state[i] as (typeof state)[number];
+      if (!s.level && Date.now() - s.lastMs > 3_000) {
+        s.lastMs = Date.now();
+        s.level = true;
+        s.serial = (s.serial % 65_535) + 1;
+        await send(i);
+        presses++;
+        setTimeout(() => {
+          s.level = false;
+          s.count = (s.count + 1) % 65_536;
+          s.serial = (s.serial % 65_535) + 1;
+          void send(i, 'S');
+        }, 200);
+      }
+    }
+    await sleep(5);
+  }
+  await sleep(1_000);
+  loopDelay.disable();
+  const syncs = agent.store.walSync.syncs;
+  await agent.stop();
+  await sender.close();
+  await broker.stop();
+
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const p99 = percentile(sorted, 0.99);
+  console.log(`devices ${devices}, ${seconds} s, presses ${presses}, rings published ${latencies.length}`);
+  console.log(
+    `added latency (datagram handed to the agent -> ring PUBLISH handed to the socket): p50 ${percentile(sorted, 0.5).toFixed(3)} ms, p99 ${p99.toFixed(3)} ms, max ${sorted.at(-1)?.toFixed(3)} ms`,
+  );
+  console.log(
+    `event loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(2)} ms, max ${(loopDelay.max / 1e6).toFixed(2)} ms; WAL syncs ${syncs}`,
+  );
+  console.log(`target: p99 <= 1 ms (ratio ${(p99 / 1).toFixed(2)})`);
+}
+
+await main();
