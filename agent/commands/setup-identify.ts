@@ -19,7 +19,12 @@ export const GEN1_UNI = 'SHUNI-1';
 export const PLUS_UNI = 'SNSN-0043X';
 /** Gen1 1.10.0 added `coiot_peer`, `/cit/d` over HTTP, and stopped re-sending input events every 30 s [DOC-G1]. */
 export const MIN_GEN1 = '1.10.0';
-/** The first stable Gen2 API. */
+/**
+ * Gen2 1.0.0, the first stable Gen2 API, is also the oldest Home Assistant's Shelly integration accepts
+ * (aioshelly `const.py`: `GEN2_MIN_FIRMWARE_DATE = 20230803`, "Firmware 1.0.0 release date") [AIO const]. The RPC
+ * `setup` uses (`Input.SetConfig`, `MQTT.SetConfig` with `rpc_ntf`, `Sys.SetConfig`) is older (0.x), but a Plus
+ * Uni the agent sets up should also be one Home Assistant keeps talking to.
+ */
 export const MIN_GEN2 = '1.0.0';
 
 export async function identify(address: DeviceAddress, password: string | null): Promise<Identified> {
@@ -72,7 +77,9 @@ function checked(where: string, device: Identified): Identified {
   if (device.version === '' || older(device.version, minimum)) {
     throw new FirmwareTooOld(
       `${device.id} at ${where} runs firmware ${device.version || '(unknown)'}, older than ${minimum}` +
-        (device.gen === 'gen1' ? ' (the first with coiot_peer and /cit/d over HTTP)' : '') +
+        (device.gen === 'gen1'
+          ? ' (the first with coiot_peer and /cit/d over HTTP)'
+          : " (the first stable Gen2 API, and Home Assistant's minimum)") +
         ': update it first (its web UI: Settings → Firmware update)',
     );
   }

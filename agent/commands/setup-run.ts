@@ -128,7 +128,7 @@ export async function runSetup(
     restart = (await change.apply()) || restart;
   }
   if (changes.length > 0) {
-    checkKept(changes, await session.snapshot(), 'reads back');
+    checkKept(device.id, changes, await session.snapshot(), 'reads back');
     say('read back: every change kept');
   }
   if (restart) {
@@ -138,7 +138,7 @@ export async function runSetup(
     );
     await session.reboot();
     await waitForReboot(session, uptime, options.rebootTimeout, where);
-    checkKept(changes, await session.snapshot(), 'after its reboot reads');
+    checkKept(device.id, changes, await session.snapshot(), 'after its reboot reads');
     say('back after its reboot, every change kept');
   }
   if (edit.outcome !== 'unchanged') writeConfig(options.config, edit.text);
@@ -183,11 +183,14 @@ function addressFor(address: DeviceAddress, reported: string | null): { address?
   return { address: address.port === 80 ? host : `${host}:${address.port}` };
 }
 
-function checkKept(changes: readonly Change[], snapshot: unknown, how: string): void {
+/** Every change as written, in a fresh snapshot; else the first one that is not, in one line. */
+function checkKept(id: string, changes: readonly Change[], snapshot: unknown, how: string): void {
   for (const change of changes) {
     const now = change.read(snapshot);
     if (now !== change.to)
-      throw new SettingNotKept(`${change.what}: set to ${change.to}, but the device ${how} ${now}`);
+      throw new SettingNotKept(
+        `${id}: ${change.what}: wrote ${change.to}, the device accepted it but ${how} ${now}`,
+      );
   }
 }
 

@@ -25,11 +25,17 @@ export function deviceIdentity(
   mac: string,
   overrides: { model?: string; version?: string } = {},
 ): DeviceIdentity {
+  const model = overrides.model ?? (gen === 'gen1' ? GEN1_UNI_MODEL : PLUS_UNI_MODEL);
   return {
     gen,
-    id,
+    // A Gen2 id is `shelly<app>-<mac>` (`shellyplus1-…`): another model's is not a Uni's. Gen1 reports no id (the
+    // client derives it from `type`).
+    id:
+      gen === 'plus' && model !== PLUS_UNI_MODEL
+        ? `shelly${gen2App(model).toLowerCase()}-${mac.toLowerCase()}`
+        : id,
     mac,
-    model: overrides.model ?? (gen === 'gen1' ? GEN1_UNI_MODEL : PLUS_UNI_MODEL),
+    model,
     version: overrides.version ?? (gen === 'gen1' ? GEN1_VERSION : PLUS_VERSION),
   };
 }

@@ -11,6 +11,8 @@ export interface DeviceApiContext {
   settings: SettingsStore;
   /** Settings this firmware refuses (fault injection): `btn_type`, `coiot_peer`, `mqtt`, `name`, `input`. */
   refuse: ReadonlySet<string>;
+  /** Settings it answers OK to but does not keep, the same names: a change that reads back as it was. */
+  forget: ReadonlySet<string>;
   mqttConnected(): boolean;
   reboot(): void;
 }
@@ -97,10 +99,12 @@ function relaySettings(ctx: DeviceApiContext, input: number, query: URLSearchPar
   if (wanted !== null) {
     if (ctx.refuse.has('btn_type') || !BTN_TYPES.includes(wanted as BtnType))
       return text(400, `Bad btn_type ${wanted}`);
-    ctx.settings.save((s) => {
-      s.btnTypes[input] = wanted as BtnType;
-    });
-    ctx.device.setBtnType(input, wanted as BtnType);
+    if (!ctx.forget.has('btn_type')) {
+      ctx.settings.save((s) => {
+        s.btnTypes[input] = wanted as BtnType;
+      });
+      ctx.device.setBtnType(input, wanted as BtnType);
+    }
   }
   return { status: 200, body: gen1Settings(ctx).relays[input] };
 }
@@ -112,7 +116,7 @@ function changeSettings(ctx: DeviceApiContext, query: URLSearchParams): ApiRespo
   for (const [key, value] of query) {
     const change = parseSetting(ctx, key, value);
     if (typeof change === 'string') return text(400, change);
-    if (change) changes.push(change);
+    if (change && !ctx.forget.has(key.startsWith('mqtt_') ? 'mqtt' : key)) changes.push(change);
   }
   if (changes.length > 0)
     ctx.settings.save((s) => {

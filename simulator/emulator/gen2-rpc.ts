@@ -131,7 +131,7 @@ function setInput(ctx: DeviceApiContext, p: Record<string, unknown>): RpcOutcome
   if (type !== undefined && type !== 'button' && type !== 'switch')
     return invalid(`type: unsupported ${String(type)}`);
   if (ctx.refuse.has('input')) return invalid('config: refused');
-  if (type !== undefined)
+  if (type !== undefined && !ctx.forget.has('input'))
     ctx.settings.save((s) => {
       s.inputTypes[id] = type as Gen2InputMode;
     });
@@ -145,12 +145,13 @@ function setMqtt(ctx: DeviceApiContext, p: Record<string, unknown>): RpcOutcome 
   if (c.enable !== undefined && typeof c.enable !== 'boolean') return invalid('enable: expected a boolean');
   if (c.server !== undefined && c.server !== null && !/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(String(c.server)))
     return invalid(`server: bad ${String(c.server)}`);
-  ctx.settings.save((s) => {
-    if (typeof c.enable === 'boolean') s.mqtt.enabled = c.enable;
-    if (c.server !== undefined) s.mqtt.server = c.server === null ? '' : withPort(String(c.server));
-    if (c.user !== undefined) s.mqtt.user = c.user === null ? '' : String(c.user);
-    if (c.pass !== undefined) s.mqtt.pass = c.pass === null ? '' : String(c.pass);
-  });
+  if (!ctx.forget.has('mqtt'))
+    ctx.settings.save((s) => {
+      if (typeof c.enable === 'boolean') s.mqtt.enabled = c.enable;
+      if (c.server !== undefined) s.mqtt.server = c.server === null ? '' : withPort(String(c.server));
+      if (c.user !== undefined) s.mqtt.user = c.user === null ? '' : String(c.user);
+      if (c.pass !== undefined) s.mqtt.pass = c.pass === null ? '' : String(c.pass);
+    });
   return { result: { restart_required: true } };
 }
 
@@ -159,7 +160,7 @@ function setSys(ctx: DeviceApiContext, p: Record<string, unknown>): RpcOutcome {
   const device = p.config.device;
   if (device !== undefined && !isRecord(device)) return invalid('device: expected an object');
   if (ctx.refuse.has('name')) return invalid('config: refused');
-  if (device && 'name' in device)
+  if (device && 'name' in device && !ctx.forget.has('name'))
     ctx.settings.save((s) => {
       s.name = device.name === null ? null : String(device.name);
     });

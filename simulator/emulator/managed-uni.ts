@@ -24,6 +24,8 @@ export interface ManagedUniOptions {
   identity?: { model?: string; version?: string };
   /** Settings its firmware refuses (fault injection): `btn_type`, `coiot_peer`, `mqtt`, `name`, `input`. */
   refuse?: readonly string[];
+  /** Settings its firmware answers OK to but does not keep (fault injection: they read back as they were). */
+  forget?: readonly string[];
   http: { port?: number; host?: string };
   /** UDP port of multicast publishes: 5683 on a real network; another one beside a running agent. */
   coiotMulticastPort?: number;
@@ -128,6 +130,7 @@ export async function startManagedUni(options: ManagedUniOptions): Promise<Manag
     device,
     settings,
     refuse: new Set(options.refuse ?? []),
+    forget: new Set(options.forget ?? []),
     mqttConnected: () => mqtt?.connected() ?? false,
     reboot: () => device.reboot(),
   };

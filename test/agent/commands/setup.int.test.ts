@@ -9,10 +9,12 @@ import {
   startManagedUni,
 } from '../../../simulator/emulator/managed-uni.ts';
 import { factorySettings, type UniSettings } from '../../../simulator/emulator/persisted-settings.ts';
-import { runCli } from '../../helpers/cli.ts';
+import { type CliResult, runCli } from '../../helpers/cli.ts';
 import { freePort } from '../../helpers/mosquitto.ts';
 
-const mac = (n: number) => `AABB${(process.pid & 0xffff).toString(16).padStart(4, '0').toUpperCase()}88${n}`;
+/** A MAC (12 hex digits) of its own per device of this file (n < 256) and per test process. */
+const mac = (n: number) =>
+  `AABB${(process.pid & 0xffff).toString(16).padStart(4, '0')}88${n.toString(16).padStart(2, '0')}`.toUpperCase();
 const withPassword = (): UniSettings => ({
   ...factorySettings(),
   login: { enabled: true, username: 'admin', password: 'secret' },
@@ -34,6 +36,11 @@ describe('doorbell-agent setup (the CLI as a process, an emulated Uni on loopbac
     return { uni, target: `127.0.0.1:${uni.httpPort}`, reboots: () => reboots };
   };
   const dir = () => mkdtempSync(join(tmpdir(), 'doorbell-setup-'));
+  /** Exit code `code`, and the message in one line of stderr. */
+  const failsWith = (result: CliResult, code: number, message: RegExp) => {
+    expect([result.code, result.stderr.trim()]).toEqual([code, expect.stringMatching(message)]);
+    expect(result.stderr.trim().split('\n'), result.stderr).toHaveLength(1);
+  };
 
   it('every failure is one line with its own exit code, and changes nothing on the device', async () => {
     const cwd = dir();
@@ -81,6 +88,94 @@ describe('doorbell-agent setup (the CLI as a process, an emulated Uni on loopbac
     expect(refused.stderr).toMatch(/HTTP 400 \(Bad coiot_peer 127\.0\.0\.1:5683\)/);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     for (const device of [shelly1, old]) expect(device.uni.settings.saved).toEqual(factorySettings());
+
+    // Accepted (HTTP 200) but not kept: the read-back names the setting, what was written and what it reads.
+    const forgetful = await start({ n: 8, forget: ['btn_type'] });
+    const notKept = await runCli(['setup', forgetful.target, '--yes'], { cwd });
+    failsWith(
+      notKept,
+      7,
+      /shellyuni-\w+: input 0 mode \(btn_type\): wrote detached, the device accepted it but reads back toggle$/,
+    );
+    expect(forgetful.uni.settings.saved).toEqual(factorySettings());
+    expect(forgetful.reboots()).toBe(0);
+    // The first change that was not kept is named, whatever was kept before it; no reboot for what was kept.
+    const peerless = await start({ n: 9, forget: ['coiot_peer'] });
+    const peerLost = await runCli(['setup', peerless.target, '--coiot-peer', '127.0.0.1', '--yes'], { cwd });
+    failsWith(
+      peerLost,
+      7,
+      /CoIoT: wrote 127\.0\.0\.1:5683, the device accepted it but reads back multicast$/,
+    );
+    expect(peerless.uni.settings.saved).toEqual({ ...factorySettings(), btnTypes: ['detached', 'toggle'] });
+    expect(peerless.reboots()).toBe(0);
+    expect(() => readFileSync(join(cwd, 'doorbell-agent.yaml'))).toThrow(/ENOENT/);
+  });
+
+  it('Plus: every failure is one line with its own exit code, and changes nothing on the device', async () => {
+    const cwd = dir();
+    const plus = (n: number, options: Partial<ManagedUniOptions> = {}) =>
+      start({ n, gen: 'plus', ...options });
+    const unchanged = (device: Awaited<ReturnType<typeof plus>>, settings: UniSettings) => {
+      expect(device.uni.settings.saved).toEqual(settings);
+      expect(device.reboots()).toBe(0);
+    };
+
+    const secured = await plus(10, { settings: withPassword() });
+    failsWith(
+      await runCli(['setup', secured.target, '--yes'], { cwd }),
+      4,
+      /Shelly\.GetConfig: the device has a password: give --password/,
+    );
+    failsWith(
+      await runCli(['setup', secured.target, '--password', 'wrong', '--yes'], { cwd }),
+      4,
+      /Shelly\.GetConfig: the device refused the password \(user admin\)/,
+    );
+    unchanged(secured, withPassword());
+
+    const plus1 = await plus(11, { identity: { model: 'SNSW-001X16EU' } });
+    failsWith(
+      await runCli(['setup', plus1.target, '--yes'], { cwd }),
+      5,
+      /is a SNSW-001X16EU \(shellyplus1-[0-9a-f]{12}\), not a Shelly Uni/,
+    );
+    unchanged(plus1, factorySettings());
+
+    const old = await plus(12, { identity: { version: '0.14.4' } });
+    failsWith(
+      await runCli(['setup', old.target, '--yes'], { cwd }),
+      6,
+      /firmware 0\.14\.4, older than 1\.0\.0 \(the first stable Gen2 API/,
+    );
+    unchanged(old, factorySettings());
+
+    const refusing = await plus(13, { refuse: ['input'] });
+    failsWith(
+      await runCli(['setup', refusing.target, '--yes'], { cwd }),
+      7,
+      /Input\.SetConfig: -103 config: refused$/,
+    );
+    unchanged(refusing, factorySettings());
+
+    const forgetful = await plus(14, { forget: ['input'] });
+    failsWith(
+      await runCli(['setup', forgetful.target, '--yes'], { cwd }),
+      7,
+      /shellyplusuni-\w+: input 0 type: wrote button, the device accepted it but reads back switch$/,
+    );
+    unchanged(forgetful, factorySettings());
+
+    // MQTT.SetConfig answers restart_required: the read-back fails before any reboot.
+    const buttons: UniSettings = { ...factorySettings(), inputTypes: ['button', 'switch'] };
+    const mqttLost = await plus(15, { settings: buttons, forget: ['mqtt'] });
+    failsWith(
+      await runCli(['setup', mqttLost.target, '--mqtt', 'mqtt://127.0.0.1:1883', '--yes'], { cwd }),
+      7,
+      /MQTT: wrote 127\.0\.0\.1:1883, the device accepted it but reads back off$/,
+    );
+    unchanged(mqttLost, buttons);
+    expect(() => readFileSync(join(cwd, 'doorbell-agent.yaml'))).toThrow(/ENOENT/);
   });
 
   it('--dry-run shows the plan and the coiot_peer trap, and changes neither the device nor the config file', async () => {

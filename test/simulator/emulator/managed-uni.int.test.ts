@@ -155,6 +155,53 @@ describe('emulated Uni configured over its own API', () => {
     expect(uni.settings.saved).toEqual(factorySettings());
   });
 
+  it('a forgotten setting is accepted (HTTP 200, an RPC result) and reads back as it was, on Gen1 and Plus', async () => {
+    const gen1 = await startManagedUni({ gen: 'gen1', mac: mac(5), forget: ['btn_type', 'mqtt'], http: {} });
+    started.push(gen1);
+    const http = new Gen1Http({ host: '127.0.0.1', port: gen1.httpPort }, null);
+    await http.get('/settings/relay/0', { btn_type: 'detached' });
+    await http.get('/settings', { mqtt_enable: 'true', mqtt_server: '127.0.0.1:1883', name: 'kept' });
+    expect(gen1.settings.saved).toEqual({ ...factorySettings(), name: 'kept' });
+    expect(await http.get('/settings')).toMatchObject({
+      relays: [expect.objectContaining({ btn_type: 'toggle' }), expect.anything()],
+      mqtt: { enable: false },
+    });
+
+    const plus = await startManagedUni({ gen: 'plus', mac: mac(6), forget: ['input', 'mqtt'], http: {} });
+    started.push(plus);
+    const rpc = new Gen2Rpc({ host: '127.0.0.1', port: plus.httpPort }, null);
+    expect(await rpc.call('Input.SetConfig', { id: 0, config: { type: 'button' } })).toEqual({
+      restart_required: false,
+    });
+    expect(await rpc.call('MQTT.SetConfig', { config: { enable: true, server: '127.0.0.1:1883' } })).toEqual({
+      restart_required: true,
+    });
+    await rpc.call('Sys.SetConfig', { config: { device: { name: 'kept' } } });
+    expect(plus.settings.saved).toEqual({ ...factorySettings(), name: 'kept' });
+    expect(await rpc.call('Shelly.GetConfig')).toMatchObject({
+      'input:0': { type: 'switch' },
+      mqtt: { enable: false },
+    });
+  });
+
+  it('Plus: another model has its own id (shelly<app>-<mac>)', async () => {
+    const uni = await startManagedUni({
+      gen: 'plus',
+      mac: mac(7),
+      identity: { model: 'SNSW-001X16EU' },
+      http: {},
+    });
+    started.push(uni);
+    const info = await new Gen2Rpc({ host: '127.0.0.1', port: uni.httpPort }, null).call(
+      'Shelly.GetDeviceInfo',
+    );
+    expect(info).toMatchObject({
+      model: 'SNSW-001X16EU',
+      app: 'Plus1',
+      id: `shellyplus1-${mac(7).toLowerCase()}`,
+    });
+  });
+
   it('Plus: SHA-256 digest on everything but Shelly.GetDeviceInfo; Input.SetConfig at once, MQTT.SetConfig after Shelly.Reboot', async () => {
     const uni = await startManagedUni({
       gen: 'plus',
