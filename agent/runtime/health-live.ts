@@ -40,6 +40,7 @@ export class LiveHealth implements Component {
   private mqtt: MqttPublisher | null = null;
   private http: HttpServer | null = null;
   private publishTimer: NodeJS.Timeout | undefined;
+  private publishAll = false;
   private readonly startedMs: number;
   /** The status page (`/`), served with the metrics. */
   private readonly status: StatusLive | null;
@@ -98,8 +99,10 @@ export class LiveHealth implements Component {
     this.publisher = new HealthPublisher(() => mqtt.client, this.opts.config.mqtt.base_topic);
     mqtt.client.on('connect', () => {
       this.publisher?.forget();
+      this.publishAll = true;
       this.publishStates();
     });
+    this.publishAll = true;
     this.publishStates();
   }
 
@@ -180,8 +183,9 @@ export class LiveHealth implements Component {
   }
 
   /**
-   * States change on many steps at once (every report of 1,000 Unis moves a last-report time), and building them
-   * walks every doorbell: publish at most every PUBLISH_COALESCE_MS, never from inside the step.
+   * States change on many steps at once (every report of 1,000 Unis moves a last-report time): publish at most every
+   * PUBLISH_COALESCE_MS, never from inside the step, and only the doorbells evaluated since (all of them after a
+   * connect: the broker may have lost its retained states).
    */
   private publishStates(): void {
     if (this.publishTimer) return;
@@ -195,8 +199,13 @@ export class LiveHealth implements Component {
   private publishNow(): void {
     const publisher = this.publisher;
     if (!publisher || !this.mqttConnected()) return;
+    const monitor = this.runtime.monitor;
+    if (!monitor) return;
+    const touched = monitor.takeTouched(this.opts.now());
+    const records = this.publishAll ? monitor.snapshot(this.opts.now()) : touched;
+    this.publishAll = false;
     publisher
-      .publish(this.records())
+      .publish(records)
       .catch((error: unknown) => this.opts.log.warn('health state not published', { error: String(error) }));
   }
 }

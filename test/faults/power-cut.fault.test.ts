@@ -25,20 +25,19 @@ describe('power cut: the commits since the last WAL sync are lost', () => {
     await broker?.stop();
   });
 
-  const files = (path: string) => [path, `${path}-wal`];
+  const SUFFIXES = ['', '-wal'];
+  const copyStore = (from: string, to: string) => {
+    for (const suffix of SUFFIXES) if (existsSync(from + suffix)) copyFileSync(from + suffix, to + suffix);
+  };
   /** What survives the cut: the store files as the last sync left them. */
   const snapshot = async (running: RunningAgent, path: string, to: string) => {
     await running.store.walSync.settled();
-    for (const [from, copy] of files(path).map((f, i) => [f, files(to)[i] as string])) {
-      if (existsSync(from)) copyFileSync(from, copy);
-    }
+    copyStore(path, to);
   };
   const powerCut = async (running: RunningAgent, path: string, saved: string) => {
     await running.stop();
-    for (const file of [...files(path), `${path}-shm`]) rmSync(file, { force: true });
-    for (const [from, to] of files(saved).map((f, i) => [f, files(path)[i] as string])) {
-      if (existsSync(from)) copyFileSync(from, to);
-    }
+    for (const suffix of [...SUFFIXES, '-shm']) rmSync(path + suffix, { force: true });
+    copyStore(saved, path);
   };
 
   it('rings every press; a press decided again after the cut keeps its press_id', async () => {
