@@ -12,16 +12,14 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { configSchema } from '../agent/config/schema.ts';
 import { silentLogger } from '../agent/core/logger.ts';
 import { startAgent } from '../agent/runtime/agent.ts';
-import { encodeStatus, shuniValues } from '../simulator/emulator/coiot-encode.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
-import { freeUdpPort, udpSender } from '../test/helpers/udp.ts';
+import { freeUdpPort } from '../test/helpers/udp.ts';
+import { coiotLoad, macOf } from './coiot-load.ts';
 import { percentile } from './process-stats.ts';
 
 const seconds = Number(process.argv[2] ?? 60);
 const devices = Number(process.argv[3] ?? 1000);
 const pressesPerSecond = Number(process.argv[4] ?? 5);
-const macOf = (i: number) => `98CDAC${i.toString(16).toUpperCase().padStart(6, '0')}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   const broker = await startMosquitto();
@@ -54,65 +52,12 @@ async function main() {
       latencies.push(performance.now() - arrivedAt);
   });
 
-  const sender = await udpSender();
-  const state = Array.from({ length: devices }, () => ({
-    serial: 1,
-    mid: 0,
-    count: 0,
-    level: false,
-    lastMs: 0,
-  }));
-  const idle = { level: false, event: '', count: 0 };
-  const send = (i: number, event = '') => {
-    const s = state[i] as (typeof state)[number];
-    const values = shuniValues({ inputs: [{ level: s.level, event, count: s.count }, idle] });
-    const bytes = encodeStatus({
-      deviceType: 'SHUNI-1',
-      mac: macOf(i),
-      messageId: s.mid++,
-      serial: s.serial,
-      values,
-    });
-    return sender.send(bytes, coiotPort);
-  };
-  for (let i = 0; i < devices; i++) await send(i);
-  await sleep(5_000); // first contact of every device: baselines written, pins learned
-
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
-  const started = Date.now();
-  let nextPeriodic = 0;
-  let nextPress = 0;
-  let presses = 0;
-  while (Date.now() - started < seconds * 1000) {
-    const elapsed = Date.now() - started;
-    const dueReports = Math.floor((elapsed / 15_000) * devices);
-    for (; nextPeriodic < dueReports; nextPeriodic++) await send(nextPeriodic % devices);
-    if (elapsed >= nextPress) {
-      nextPress += 1000 / pressesPerSecond;
-      const i = Math.floor(Math.random() * devices);
-      const s = state[i] as (typeof state)[number];
-      if (!s.level && Date.now() - s.lastMs > 3_000) {
-        s.lastMs = Date.now();
-        s.level = true;
-        s.serial = (s.serial % 65_535) + 1;
-        await send(i);
-        presses++;
-        setTimeout(() => {
-          s.level = false;
-          s.count = (s.count + 1) % 65_536;
-          s.serial = (s.serial % 65_535) + 1;
-          void send(i, 'S');
-        }, 200);
-      }
-    }
-    await sleep(5);
-  }
-  await sleep(1_000);
+  const { presses } = await coiotLoad({ devices, port: coiotPort, seconds, pressesPerSecond });
   loopDelay.disable();
   const syncs = agent.store.walSync.syncs;
   await agent.stop();
-  await sender.close();
   await broker.stop();
 
   const sorted = [...latencies].sort((a, b) => a - b);
