@@ -2,24 +2,16 @@ import { DoorbellAgentError } from '../core/errors.ts';
 import { DeviceAuthRefused, DeviceRefused, DeviceUnreachable } from '../io/device-errors.ts';
 
 /** The device answers, but it is not a Shelly Uni (or a Uni of a model the agent does not support). */
-export class NotAUni extends DoorbellAgentError {
-  override name = 'NotAUni';
-}
+export class NotAUni extends DoorbellAgentError {}
 
 /** Its firmware is older than the first one with what the agent needs. */
-export class FirmwareTooOld extends DoorbellAgentError {
-  override name = 'FirmwareTooOld';
-}
+export class FirmwareTooOld extends DoorbellAgentError {}
 
 /** The device accepted a change but reads back something else. */
-export class SettingNotKept extends DoorbellAgentError {
-  override name = 'SettingNotKept';
-}
+export class SettingNotKept extends DoorbellAgentError {}
 
 /** The user said no at the confirmation. */
-export class Declined extends DoorbellAgentError {
-  override name = 'Declined';
-}
+export class Declined extends DoorbellAgentError {}
 
 export const SETUP_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [0, 'the device is set up and the config file written (or --dry-run: shown, nothing changed)'],

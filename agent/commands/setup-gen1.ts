@@ -1,6 +1,6 @@
 import type { Gen1Http } from '../io/shelly-gen1-http.ts';
 import type { Identified } from './setup-identify.ts';
-import { type Change, type DeviceSession, describeCoiot, type Wanted } from './setup-plan.ts';
+import { type Change, type DeviceSession, describeCoiot, mqttText, type Wanted } from './setup-plan.ts';
 
 interface Gen1Settings {
   name?: string | null;
@@ -119,9 +119,4 @@ function coiotOf(s: Gen1Settings): string {
   if (s.coiot?.enabled === false) return 'off';
   const peer = s.coiot?.peer ?? '';
   return peer === '' || peer === 'mcast' ? 'multicast' : /:\d+$/.test(peer) ? peer : `${peer}:5683`;
-}
-
-function mqttText(enabled: boolean, server: string, user: string): string {
-  if (!enabled) return 'off';
-  return user === '' ? server : `${server} as ${user}`;
 }

@@ -1,6 +1,6 @@
 import type { Gen2Rpc } from '../io/shelly-gen2-rpc.ts';
 import type { Identified } from './setup-identify.ts';
-import type { Change, DeviceSession, Wanted } from './setup-plan.ts';
+import { type Change, type DeviceSession, mqttText, type Wanted } from './setup-plan.ts';
 
 interface Gen2Config {
   [component: string]: unknown;
@@ -99,9 +99,4 @@ export class Gen2Session implements DeviceSession {
 
 function config(snapshot: unknown): Gen2Config {
   return ((snapshot as { config?: Gen2Config }).config ?? {}) as Gen2Config;
-}
-
-function mqttText(enabled: boolean, server: string, user: string): string {
-  if (!enabled) return 'off';
-  return user === '' ? server : `${server} as ${user}`;
 }

@@ -1,16 +1,17 @@
 /** Base of every error the agent raises on purpose; anything else is a bug. */
 export class DoorbellAgentError extends Error {
-  override name = 'DoorbellAgentError';
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    // Every subclass is named after itself, without repeating its name in a field.
+    this.name = new.target.name;
+  }
 }
 
 /** A datagram or message that is not what a Shelly sends. The only error decoders throw. */
-export class InvalidDatagram extends DoorbellAgentError {
-  override name = 'InvalidDatagram';
-}
+export class InvalidDatagram extends DoorbellAgentError {}
 
 /** Configuration that cannot be used; `problems` holds one line per offending key. */
 export class ConfigError extends DoorbellAgentError {
-  override name = 'ConfigError';
   constructor(
     readonly file: string,
     readonly problems: string[],
@@ -21,7 +22,6 @@ export class ConfigError extends DoorbellAgentError {
 
 /** A configuration file that cannot be read at all: one line, which is also its only problem. */
 export class ConfigFileError extends ConfigError {
-  override name = 'ConfigFileError';
   constructor(file: string, problem: string) {
     super(file, [problem]);
     this.message = problem;
@@ -29,9 +29,7 @@ export class ConfigFileError extends ConfigError {
 }
 
 /** Bad arguments: a file named on the command line that is not there, an option value that cannot be used. */
-export class UsageError extends DoorbellAgentError {
-  override name = 'UsageError';
-}
+export class UsageError extends DoorbellAgentError {}
 
 /** Where a listening socket's address and port come from: config keys (`coiot.listen`) or options (`--http`). */
 export interface SocketSettings {
@@ -50,7 +48,6 @@ export interface SocketSettings {
  * do. The system error code stays at the end, for searching.
  */
 export class SocketError extends DoorbellAgentError {
-  override name = 'SocketError';
   constructor(
     readonly settings: SocketSettings,
     readonly host: string,

@@ -1,18 +1,13 @@
 import { DoorbellAgentError } from '../core/errors.ts';
 
 /** The device did not answer: no route, refused, timed out, or dropped the connection. */
-export class DeviceUnreachable extends DoorbellAgentError {
-  override name = 'DeviceUnreachable';
-}
+export class DeviceUnreachable extends DoorbellAgentError {}
 
 /** The device asked for credentials and refused the ones given (or none were given). */
-export class DeviceAuthRefused extends DoorbellAgentError {
-  override name = 'DeviceAuthRefused';
-}
+export class DeviceAuthRefused extends DoorbellAgentError {}
 
 /** The device answered a request with an error: a setting it refused, a method it does not have. */
 export class DeviceRefused extends DoorbellAgentError {
-  override name = 'DeviceRefused';
   constructor(
     message: string,
     readonly status: number,

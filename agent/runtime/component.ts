@@ -15,7 +15,6 @@ export interface Component {
 
 /** A component could not start; the agent stopped the ones already running. */
 export class ComponentFailed extends DoorbellAgentError {
-  override name = 'ComponentFailed';
   constructor(
     readonly component: string,
     override readonly cause: unknown,

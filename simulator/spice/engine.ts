@@ -4,7 +4,6 @@ import type { Waveforms } from './waveform.ts';
 
 /** ngspice rejected a netlist or failed to converge; carries its own words and the line it blamed. */
 export class SpiceError extends DoorbellAgentError {
-  override name = 'SpiceError';
   constructor(
     readonly spiceMessage: string,
     readonly netlistLine: string | undefined,
