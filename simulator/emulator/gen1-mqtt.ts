@@ -1,7 +1,8 @@
 import type { MqttClient } from 'mqtt';
+import { deviceMqtt } from './device-mqtt.ts';
 import type { Gen1Uni } from './gen1-uni.ts';
-import { direct, type Through } from './link.ts';
-import { connectDevice, cutPower, type MqttSend } from './mqtt-send.ts';
+import type { Through } from './link.ts';
+import type { MqttSend } from './mqtt-send.ts';
 import { SHUNI_FW, statusBody } from './uni-http-bodies.ts';
 
 export interface Gen1MqttOptions {
@@ -107,57 +108,10 @@ export function startGen1Mqtt(options: Gen1MqttOptions): Gen1MqttNode {
   const base = `shellies/${device.id}`;
   // `/settings` shows host:port, never credentials.
   device.mqttServer = new URL(options.url).host;
-  let client: MqttClient;
-  let closed = false;
-  let resolveReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    resolveReady = resolve;
+  return deviceMqtt({
+    ...options,
+    will: { topic: `${base}/online`, retain: device.knobs.mqttRetain },
+    commandTopics: ['shellies/command', `${base}/command`],
+    stream: (out) => gen1MqttStream(device, out),
   });
-  const out = (options.through ?? direct)((send: MqttSend) => {
-    if (closed || !client.connected) return;
-    options.onSend?.(send);
-    client.publish(send.topic, send.payload, { qos: send.qos, retain: send.retain }, () => {});
-  });
-  const stream = gen1MqttStream(device, out);
-
-  const open = () => {
-    client = connectDevice(options.url, {
-      clientId: device.id,
-      clean: true,
-      keepalive: 60,
-      will: {
-        topic: `${base}/online`,
-        payload: Buffer.from('false'),
-        retain: device.knobs.mqttRetain,
-        qos: 0,
-      },
-    });
-    client.on('error', () => {});
-    client.on('connect', () => {
-      client.subscribe(['shellies/command', `${base}/command`], { qos: 0 }, () => {});
-      stream.connected();
-      resolveReady();
-    });
-    client.on('message', (_topic, payload) => stream.command(payload.toString()));
-  };
-
-  const unsubscribe = device.on((change) => {
-    if (change.kind === 'down') void cutPower(client);
-    else if (change.kind === 'boot' && !closed) open();
-  });
-
-  open();
-  return {
-    get client() {
-      return client;
-    },
-    ready,
-    close: async () => {
-      closed = true;
-      stream.stop();
-      unsubscribe();
-      // A clean stop still looks like a Shelly going away: the broker publishes the will.
-      await cutPower(client);
-    },
-  };
 }

@@ -1,9 +1,10 @@
 import type { MqttClient } from 'mqtt';
 import { seededRandom } from '../network/random.ts';
 import { REDELIVERY_DELAY_MS } from '../uni/knobs.ts';
+import { deviceMqtt } from './device-mqtt.ts';
 import type { Gen1Uni } from './gen1-uni.ts';
-import { direct, type Through } from './link.ts';
-import { connectDevice, cutPower, type MqttSend } from './mqtt-send.ts';
+import type { Through } from './link.ts';
+import type { MqttSend } from './mqtt-send.ts';
 
 export type Gen2InputMode = 'button' | 'switch';
 
@@ -102,53 +103,13 @@ export function gen2MqttStream(
 /** `gen2MqttStream` on a real MQTT connection, with the last will `<prefix>/online` = `false`. */
 export function startGen2Mqtt(options: Gen2MqttOptions): Gen2MqttNode {
   const { device } = options;
-  const prefix = device.id;
-  let client: MqttClient;
-  let closed = false;
-  let resolveReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    resolveReady = resolve;
+  return deviceMqtt({
+    ...options,
+    will: { topic: `${device.id}/online`, retain: false },
+    stream: (out) =>
+      gen2MqttStream(device, out, {
+        ...(options.inputMode !== undefined && { inputMode: options.inputMode }),
+        ...(options.seed !== undefined && { seed: options.seed }),
+      }),
   });
-  const out = (options.through ?? direct)((send: MqttSend) => {
-    if (closed || !client.connected) return;
-    options.onSend?.(send);
-    client.publish(send.topic, send.payload, { qos: send.qos, retain: send.retain }, () => {});
-  });
-  const stream = gen2MqttStream(device, out, {
-    ...(options.inputMode !== undefined && { inputMode: options.inputMode }),
-    ...(options.seed !== undefined && { seed: options.seed }),
-  });
-
-  const open = () => {
-    client = connectDevice(options.url, {
-      clientId: device.id,
-      clean: true,
-      keepalive: 60,
-      will: { topic: `${prefix}/online`, payload: Buffer.from('false'), retain: false, qos: 0 },
-    });
-    client.on('error', () => {});
-    client.on('connect', () => {
-      stream.connected();
-      resolveReady();
-    });
-  };
-
-  const unsubscribe = device.on((change) => {
-    if (change.kind === 'down') void cutPower(client);
-    else if (change.kind === 'boot' && !closed) open();
-  });
-
-  open();
-  return {
-    get client() {
-      return client;
-    },
-    ready,
-    close: async () => {
-      closed = true;
-      stream.stop();
-      unsubscribe();
-      await cutPower(client);
-    },
-  };
 }
