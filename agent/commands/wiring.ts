@@ -27,7 +27,7 @@ export function wiringCommand(ctx: CommandContext): Command {
         'and judge whether the Uni will see one clean ring per press.',
     )
     .argument('<file>', 'installation file, e.g. circuits/examples/seed-final-12vac.yaml')
-    .option('--circuitjs', '<file> is a CircuitJS drawing (text format) whose parts carry role labels')
+    .option('--circuitjs', '<file> is a CircuitJS drawing (text or XML) whose parts carry role labels')
     .option('--json', 'print the report as JSON')
     .option('--plot <file>', 'write the press waveforms of the run that decided the verdict to this SVG file')
     .option(

@@ -38,12 +38,6 @@ export function parseDrawing(text: string, file: string): Drawing {
   const lines: DrawingLine[] = [];
   const problems: string[] = [];
   let options: string[] | undefined;
-  if (text.trimStart().startsWith('<')) {
-    problems.push(
-      `${file}: this is CircuitJS's XML format (CircuitJS 4 saves it); the import reads the text format of CircuitJS 3 and earlier (File › Export As Text there), which CircuitJS 4 still opens`,
-    );
-    return { options, lines, problems };
-  }
   for (const [i, raw] of text.split(/\r\n|\r|\n/).entries()) {
     const tokens = raw.split(DELIMITERS).filter((t) => t !== '');
     const type = tokens[0];

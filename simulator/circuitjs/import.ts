@@ -10,6 +10,7 @@ import { type Group, groupParts } from './labels.ts';
 import { checkStructure, type Structure } from './loops.ts';
 import { Nodes } from './nodes.ts';
 import { drawnValues } from './values.ts';
+import { parseXmlDrawing } from './xml.ts';
 
 /** A drawing the wiring check cannot use: one line when there is one problem, else a list. */
 export class DrawingError extends ConfigError {
@@ -31,7 +32,9 @@ export async function loadDrawing(file: string, parts: Parts): Promise<Installat
  * role from its label, the structure checked against the model's, then the same schema as a YAML file.
  */
 export function importDrawing(text: string, file: string, parts: Parts): InstallationFile {
-  const decoded = decodeDrawing(parseDrawing(text, file), file);
+  // CircuitJS 4 saves XML, earlier versions the text format; the app reads both.
+  const drawing = text.trimStart().startsWith('<') ? parseXmlDrawing(text, file) : parseDrawing(text, file);
+  const decoded = decodeDrawing(drawing, file);
   fail(file, decoded.problems);
   const { groups, problems } = groupParts(decoded.parts, decoded.texts, decoded.boxes, file);
   fail(file, problems);

@@ -105,14 +105,6 @@ describe('CircuitJS text format', () => {
       ),
     ]);
   });
-
-  it("says an XML drawing (CircuitJS 4's format) is not the text format", () => {
-    const drawing = parseDrawing(
-      '<cir f="1" ts="5e-6">\n<r x="0 0 64 0" f="0" r="100"/>\n</cir>\n',
-      'new.xml',
-    );
-    expect(drawing.problems).toEqual([expect.stringMatching(/^new\.xml: this is CircuitJS's XML format/)]);
-  });
 });
 
 describe('the cct= URL', () => {
