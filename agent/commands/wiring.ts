@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import type { SweepProgress } from '../../simulator/circuit/sweep.ts';
 import { UsageError } from '../core/errors.ts';
 import { type CommandContext, exitCodeHelp, setExitCodes } from './context.ts';
-import { asAgentError, mustBeFile } from './wiring-args.ts';
+import { asAgentError, looksLikeCircuitJs, mustBeFile } from './wiring-args.ts';
 import { wiringExportCommand } from './wiring-export.ts';
 
 const PROGRESS_AFTER_MS = 1000;
@@ -47,6 +47,10 @@ export function wiringCommand(ctx: CommandContext): Command {
           : 'installation file (the <file> argument)',
       );
       if (opts.parts !== undefined) mustBeFile(opts.parts, 'parts file (--parts)');
+      if (!opts.circuitjs && looksLikeCircuitJs(file))
+        throw new UsageError(
+          `${file}: this is a CircuitJS drawing, not an installation file: add --circuitjs`,
+        );
       // Loaded here, not at start-up: the simulator (and its WebAssembly ngspice) is not `run`'s to carry.
       const [{ checkWiring }, { loadParts }, { renderPressPlot }, { formatTextReport }, { toJsonReport }] =
         await Promise.all([

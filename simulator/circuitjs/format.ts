@@ -60,6 +60,12 @@ export function parseDrawing(text: string, file: string): Drawing {
     const code = /\d/.test(first) ? String(Number.parseInt(type, 10)) : first;
     lines.push({ line: i + 1, type: code, x1, y1, x2, y2, flags, args: tokens.slice(6) });
   }
+  if (lines.length === 0 && problems.length > 1)
+    return {
+      options,
+      lines,
+      problems: [`${file}: not a CircuitJS drawing: no line of it is an element line`],
+    };
   return { options, lines, problems };
 }
 

@@ -17,11 +17,17 @@ export class DrawingError extends ConfigError {
   override name = 'DrawingError';
   constructor(file: string, problems: string[]) {
     super(file, problems);
-    if (problems.length === 1) this.message = problems[0]!;
-    else
-      this.message = `${file}: ${problems.length} problems in the drawing\n${problems.map((p) => `  - ${p}`).join('\n')}`;
+    const shown = problems.slice(0, MAX_SHOWN).map((p) => `  - ${p}`);
+    if (problems.length > MAX_SHOWN) shown.push(`  … and ${problems.length - MAX_SHOWN} more`);
+    this.message =
+      problems.length === 1
+        ? problems[0]!
+        : `${file}: ${problems.length} problems in the drawing\n${shown.join('\n')}`;
   }
 }
+
+/** A file that is not a drawing at all fails on every line: the first ones say enough. */
+const MAX_SHOWN = 12;
 
 export async function loadDrawing(file: string, parts: Parts): Promise<InstallationFile> {
   return importDrawing(await readFile(file, 'utf8'), file, parts);
@@ -36,6 +42,10 @@ export function importDrawing(text: string, file: string, parts: Parts): Install
   const drawing = text.trimStart().startsWith('<') ? parseXmlDrawing(text, file) : parseDrawing(text, file);
   const decoded = decodeDrawing(drawing, file);
   fail(file, decoded.problems);
+  if (decoded.parts.length === 0)
+    fail(file, [
+      `${file}: no parts in it: is it a CircuitJS drawing (File › Export As Text, or the saved file)?`,
+    ]);
   const { groups, problems } = groupParts(decoded.parts, decoded.texts, decoded.boxes, file);
   fail(file, problems);
   const nodes = new Nodes(decoded.connectors, decoded.parts);

@@ -58,11 +58,15 @@ export const LABEL_MARGIN = 16;
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 export function parseLabel(text: Text, file: string, problems: string[]): Label | undefined {
-  const words = text.text.trim().split(/\s+/);
+  // `role: doorbell`, also written `role:doorbell` or `Role: doorbell`.
+  const words = text.text
+    .trim()
+    .replace(/^role:\s*/i, 'role: ')
+    .split(/\s+/);
   if (words[0] !== 'role:') return undefined;
   const where = `${file}:${text.line}: text \`${text.text.replace(/\s+/g, ' ').slice(0, 60)}\``;
   const role = words[1] as Role | undefined;
-  if (role === undefined || !(role in ROLE_SETTINGS)) {
+  if (role === undefined || !Object.hasOwn(ROLE_SETTINGS, role)) {
     problems.push(`${where}: ${role ?? 'no role'} is not a role; roles: ${ROLES.join(', ')}`);
     return undefined;
   }

@@ -16,7 +16,7 @@ export interface DrawnValues {
 
 type Source = Extract<Part, { kind: 'source' }>;
 
-/** Volts to the millivolt: the drawing holds an amplitude (times a turns ratio), the model the RMS value. */
+/** The supply to the millivolt: the drawing holds an amplitude (times a turns ratio), the model the RMS value. */
 const millivolts = (v: number) => Math.round(v * 1000) / 1000;
 
 export function drawnValues(
@@ -76,7 +76,7 @@ export function drawnValues(
       problems.push(
         `${where(cell)}: the cell is one DC source (v or R set to DC); cells=N says how many in series`,
       );
-    else cellVolts = millivolts(Math.abs(only.volts));
+    else cellVolts = Math.abs(only.volts);
   }
   return problems.length > 0
     ? problems

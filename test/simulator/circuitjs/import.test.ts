@@ -117,7 +117,28 @@ describe('importing a CircuitJS drawing', () => {
     );
   });
 
+  it('takes `role:doorbell` and `Role: doorbell` as labels too', () => {
+    const tight = MINI.replace('role:\\sdoorbell', 'role:doorbell').replace(
+      'role:\\spower_kit',
+      'Role:\\spower_kit',
+    );
+    expect(tight).not.toEqual(MINI);
+    expect(importDrawing(tight, 'mini.txt', parts).doorbell).toEqual({ model: 'db1' });
+  });
+
+  it('says a file is not a drawing, or has no parts', () => {
+    expect(problemsOf('supply: { vac: 12 }\nuni: { model: gen1 }\n')).toEqual([
+      'mini.txt: not a CircuitJS drawing: no line of it is an element line',
+    ]);
+    expect(problemsOf('$ 1 0.000005 10.2 50 5 50\n')).toEqual([
+      'mini.txt: no parts in it: is it a CircuitJS drawing (File › Export As Text, or the saved file)?',
+    ]);
+  });
+
   it('says which label is wrong: an unknown role, an unknown setting, a setting the schema refuses', () => {
+    expect(problemsOf(`${MINI}x -100 -100 -100 -100 4 12 role:\\sconstructor\n`)).toEqual([
+      expect.stringMatching(/constructor is not a role/),
+    ]);
     expect(problemsOf(`${MINI}x -100 -100 -100 -100 4 12 role:\\schime\n`)).toEqual([
       expect.stringMatching(/^mini\.txt:23: text `role: chime`: chime is not a role; roles: supply, cable, /),
     ]);

@@ -79,10 +79,17 @@ describe('wiring export --circuitjs and wiring check --circuitjs (the CLI as a p
     );
   });
 
-  it('exits 3 for a missing drawing, and for an export that does not say its format', async () => {
+  it('exits 3 for a missing drawing, a drawing without --circuitjs, and an export that does not say its format', async () => {
     const missing = await runCli(['wiring', 'check', '--circuitjs', 'nope.txt'], { cwd: REPO });
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/nope\.txt: no such CircuitJS drawing/);
+    const notYaml = await runCli(['wiring', 'check', 'examples/circuitjs/seed-transformer.txt'], {
+      cwd: REPO,
+    });
+    expect(notYaml.code).toBe(3);
+    expect(notYaml.stderr).toMatch(
+      /seed-transformer\.txt: this is a CircuitJS drawing, not an installation file: add --circuitjs/,
+    );
     const noFormat = await runCli(['wiring', 'export', 'circuits/examples/seed-final-12vac.yaml'], {
       cwd: REPO,
     });
