@@ -18,6 +18,8 @@ export interface DrawingLine {
   readonly flags: number;
   /** The element's own values, after the flags. */
   readonly args: readonly string[];
+  /** A transformer's width, which CircuitJS 4's XML stores (`wi`) and the text format takes from the position. */
+  readonly width?: number;
 }
 
 export interface Drawing {

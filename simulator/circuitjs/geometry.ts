@@ -34,6 +34,7 @@ interface Placed {
   readonly x2: number;
   readonly y2: number;
   readonly flags: number;
+  readonly width?: number;
 }
 
 /** `CircuitElm.setPoints`: `dsign` is the sign of dy, or of dx for a horizontal element. */
@@ -48,7 +49,8 @@ function dsign(e: Placed): number {
  */
 export function transformerPosts(e: Placed): [Point, Point, Point, Point] {
   const vertical = (e.flags & 8) !== 0;
-  const width = vertical ? -Math.max(32, Math.abs(e.x2 - e.x1)) : Math.max(32, Math.abs(e.y2 - e.y1));
+  const width =
+    e.width ?? (vertical ? -Math.max(32, Math.abs(e.x2 - e.x1)) : Math.max(32, Math.abs(e.y2 - e.y1)));
   const flip = (e.flags & 16) !== 0 ? -1 : 1;
   const p1 = { x: e.x1, y: e.y1 };
   const p2 = vertical ? { x: e.x1, y: e.y2 } : { x: e.x2, y: e.y1 };

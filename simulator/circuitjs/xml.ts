@@ -115,9 +115,15 @@ export function parseXmlDrawing(text: string, file: string): Drawing {
       case 's':
         lines.push({ ...line, args: [attr('p', '0')] });
         break;
-      case 'T':
-        lines.push({ ...line, args: [attr('in', '4'), attr('ra', '1')] });
+      case 'T': {
+        const width = Number(element.attrs.get('wi'));
+        lines.push({
+          ...line,
+          args: [attr('in', '4'), attr('ra', '1')],
+          ...(Number.isInteger(width) && { width }),
+        });
         break;
+      }
       case '178': {
         const model = element.attrs.has('mo') ? relayModels.get(stringAttr(element, 'mo') ?? '') : undefined;
         // Without a model name, the relay's own attributes (an older CircuitJS 4 file) and its flags say it.

@@ -81,6 +81,11 @@ describe('CircuitJS text format', () => {
       { x: 96, y: 224 },
       { x: 160, y: 224 },
     ]);
+    // CircuitJS 4's XML stores the width (wi) instead of taking it from the position.
+    expect(transformerPosts({ x1: 96, y1: 160, x2: 160, y2: 224, flags: 0, width: 96 })[2]).toEqual({
+      x: 96,
+      y: 256,
+    });
     // Flag 4 reverses the secondary's polarity: its two posts swap.
     const reversed = transformerPosts({ x1: 96, y1: 160, x2: 160, y2: 224, flags: 4 });
     expect([reversed[1], reversed[3]]).toEqual([posts[3], posts[1]]);

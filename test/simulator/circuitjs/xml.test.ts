@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadParts, type Parts } from '../../../simulator/circuit/parts.ts';
 import { DrawingError, importDrawing } from '../../../simulator/circuitjs/import.ts';
@@ -35,6 +37,8 @@ const MINI_XML = `<cir f="1" ts="5.0E-6" ic="10.20027730826997" cb="50" pb="50" 
 </cir>
 `;
 
+const EXAMPLES = join(import.meta.dirname, '..', '..', '..', 'examples', 'circuitjs');
+
 let parts: Parts;
 beforeAll(async () => {
   parts = await loadParts();
@@ -62,6 +66,12 @@ describe("importing CircuitJS 4's XML", () => {
       uni: { model: 'gen1' },
       wiring: { cable_ohm: 0 },
     });
+  });
+
+  it('reads the hand-written example saved as XML to the installation its text reads to', () => {
+    const read = (name: string) =>
+      importDrawing(readFileSync(join(EXAMPLES, name), 'utf8'), `examples/circuitjs/${name}`, parts);
+    expect(read('seed-transformer.xml')).toEqual(read('seed-transformer.txt'));
   });
 
   it('places a relay by its model: a model in the file with its coil at the first end', () => {
