@@ -10,6 +10,7 @@ import { SETUP_EXIT_CODES, setupCommand } from './commands/setup.ts';
 import { STATUS_EXIT_CODES, statusCommand } from './commands/status.ts';
 import { TEST_PRESS_EXIT_CODES, testPressCommand } from './commands/test-press.ts';
 import { WIRING_EXIT_CODES, wiringCommand } from './commands/wiring.ts';
+import { WIRING_EXPORT_EXIT_CODES } from './commands/wiring-export.ts';
 import { ConfigError, DoorbellAgentError, UsageError } from './core/errors.ts';
 
 /** Builds the program; every subcommand lives in `commands/` and reports its exit code through the context. */
@@ -103,6 +104,7 @@ export function exitCodesMarkdown(): string {
   const commands: Array<[string, ReadonlyArray<readonly [number, string]>]> = [
     ['run', RUN_EXIT_CODES],
     ['wiring check', WIRING_EXIT_CODES],
+    ['wiring export', WIRING_EXPORT_EXIT_CODES],
     ['status', STATUS_EXIT_CODES],
     ['replay', REPLAY_EXIT_CODES],
     ['demo', DEMO_EXIT_CODES],

@@ -1,10 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { SweepProgress } from '../../simulator/circuit/sweep.ts';
-import { DoorbellAgentError, UsageError } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
 import { type CommandContext, exitCodeHelp, setExitCodes } from './context.ts';
+import { asAgentError, looksLikeCircuitJs, mustBeFile } from './wiring-args.ts';
+import { wiringExportCommand } from './wiring-export.ts';
 
 const PROGRESS_AFTER_MS = 1000;
 const BAR_WIDTH = 24;
@@ -17,7 +18,7 @@ export const WIRING_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [3, 'could not decide: no such file, an invalid installation or parts file, bad arguments, engine failure'],
 ];
 
-type CheckOptions = { json?: boolean; plot?: string; parts?: string; netlist?: string };
+type CheckOptions = { json?: boolean; plot?: string; parts?: string; netlist?: string; circuitjs?: boolean };
 
 export function wiringCommand(ctx: CommandContext): Command {
   const check = new Command('check')
@@ -26,6 +27,7 @@ export function wiringCommand(ctx: CommandContext): Command {
         'and judge whether the Uni will see one clean ring per press.',
     )
     .argument('<file>', 'installation file, e.g. circuits/examples/seed-final-12vac.yaml')
+    .option('--circuitjs', '<file> is a CircuitJS drawing (text or XML) whose parts carry role labels')
     .option('--json', 'print the report as JSON')
     .option('--plot <file>', 'write the press waveforms of the run that decided the verdict to this SVG file')
     .option(
@@ -38,8 +40,17 @@ export function wiringCommand(ctx: CommandContext): Command {
     )
     .addHelpText('after', exitCodeHelp(WIRING_EXIT_CODES))
     .action(async (file: string, opts: CheckOptions) => {
-      mustBeFile(file, 'installation file (the <file> argument)');
+      mustBeFile(
+        file,
+        opts.circuitjs
+          ? 'CircuitJS drawing (the <file> argument)'
+          : 'installation file (the <file> argument)',
+      );
       if (opts.parts !== undefined) mustBeFile(opts.parts, 'parts file (--parts)');
+      if (!opts.circuitjs && looksLikeCircuitJs(file))
+        throw new UsageError(
+          `${file}: this is a CircuitJS drawing, not an installation file: add --circuitjs`,
+        );
       // Loaded here, not at start-up: the simulator (and its WebAssembly ngspice) is not `run`'s to carry.
       const [{ checkWiring }, { loadParts }, { renderPressPlot }, { formatTextReport }, { toJsonReport }] =
         await Promise.all([
@@ -56,7 +67,11 @@ export function wiringCommand(ctx: CommandContext): Command {
         });
       }
       const progress = progressBar(ctx.stderr);
-      const result = await checkWiring(file, { partsFile: opts.parts, onProgress: progress.update })
+      const result = await checkWiring(file, {
+        partsFile: opts.parts,
+        onProgress: progress.update,
+        circuitjs: opts.circuitjs === true,
+      })
         .catch((error: unknown) => {
           throw asAgentError(error, `${file}: the check could not run`);
         })
@@ -88,20 +103,9 @@ export function wiringCommand(ctx: CommandContext): Command {
     });
   const wiring = new Command('wiring')
     .description('Check doorbell → relay → Uni wiring with a SPICE model before installing it.')
-    .addCommand(check);
+    .addCommand(check)
+    .addCommand(wiringExportCommand(ctx));
   return setExitCodes(wiring, { usage: 3, config: 3, failure: 3 });
-}
-
-function mustBeFile(path: string, what: string): void {
-  if (!existsSync(path)) throw new UsageError(`${path}: no such ${what}`);
-  if (!statSync(path).isFile()) throw new UsageError(`${path}: a folder, not a file: expected the ${what}`);
-}
-
-/** Errors the simulator raises on purpose pass as they are; anything else becomes one line in `context`. */
-function asAgentError(error: unknown, context: string): unknown {
-  if (error instanceof DoorbellAgentError) return error;
-  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.replace(/:$/, '');
-  return new DoorbellAgentError(`${context}: ${message}`, { cause: error });
 }
 
 /**

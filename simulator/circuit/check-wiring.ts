@@ -1,3 +1,4 @@
+import { loadDrawing } from '../circuitjs/import.ts';
 import { type KitComparison, summarise, type WiringCheckResult } from '../report/wiring-result.ts';
 import { getSpiceEngine } from '../spice/engine.ts';
 import { resolveInstallation } from './installation.ts';
@@ -11,6 +12,8 @@ import { type Check, evaluateChecks, exitCodeOf } from './verdicts.ts';
 export interface CheckWiringOptions {
   readonly partsFile?: string;
   readonly onProgress?: (p: SweepProgress) => void;
+  /** `file` is a CircuitJS drawing (its text format), not an installation file. */
+  readonly circuitjs?: boolean;
 }
 
 /** `wiring check` minus the printing: load, resolve, sweep, judge. */
@@ -20,7 +23,8 @@ export async function checkWiring(
 ): Promise<WiringCheckResult> {
   const started = performance.now();
   const parts = await loadParts(options.partsFile);
-  const inst = resolveInstallation(await loadInstallationFile(file, parts), parts, file);
+  const described = options.circuitjs ? loadDrawing(file, parts) : loadInstallationFile(file, parts);
+  const inst = resolveInstallation(await described, parts, file);
   const engine = await getSpiceEngine();
   const kits = [inst.powerKit, ...inst.kitAlternatives];
   const points = buildOperatingPoints(inst);
