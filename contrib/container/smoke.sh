@@ -33,7 +33,7 @@ chmod 0755 "$work"
 run=smoke-$$
 containers=()
 cleanup() {
-  for c in "${containers[@]}"; do pod rm -f -t 0 "$c" >/dev/null 2>&1 || true; done
+  for c in "${containers[@]}"; do pod rm -f -v -t 0 "$c" >/dev/null 2>&1 || true; done
   if [ -n "${subscriber:-}" ]; then kill "$subscriber" 2>/dev/null || true; fi
   rm -rf "$work"
 }
