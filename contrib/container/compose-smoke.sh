@@ -71,8 +71,8 @@ compose up -d >"$work/up.log" 2>&1 || fail "compose up: $(tail -n 20 "$work/up.l
 # What podman-compose asked podman for the agent, and what compose.sh passed on.
 grep -o -- '--network host.*--network-alias doorbell-agent' "$work/up.log" | sed -E 's/ -(e|v) [^ ]+//g' \
   | sed 's/^/compose-smoke:   podman-compose: run ... /; s/$/ (compose.sh drops --net and --network-alias)/' || true
-for _ in $(seq 1 300); do pod logs "$agent" 2>&1 | grep -q '"running"' && break; sleep 0.2; done
-pod logs "$agent" 2>&1 | grep -q '"running"' || fail "the agent did not start"
+for _ in $(seq 1 300); do logged "$agent" '"running"' && break; sleep 0.2; done
+logged "$agent" '"running"' || fail "the agent did not start"
 say "running: $(pod ps --filter "name=^$project" --format '{{.Names}} ({{.Status}})' | paste -sd ',' - | sed 's/,/, /g')"
 say "agent's network: $(pod inspect "$agent" --format '{{.HostConfig.NetworkMode}}'), its /data: $(pod exec "$agent" ls /data | paste -sd ' ' -)"
 
@@ -94,8 +94,8 @@ grep -q subscribed "$work/ring.txt" || fail "subscriber did not connect: $(cat "
 say "emulated Uni $device (the image's doorbell-agent emulate), CoIoT unicast to 127.0.0.1:$coiot_port"
 pod run -d --name "$project-emulator" --network=host --no-healthcheck "$image" \
   emulate --id "$device" --coiot "127.0.0.1:$coiot_port" --hold 0.3 >/dev/null
-for _ in $(seq 1 300); do pod logs "$project-emulator" 2>&1 | grep -q '^press:' && break; sleep 0.2; done
-pod logs "$project-emulator" 2>&1 | grep -q '^press:' || fail "the emulator did not start"
+for _ in $(seq 1 300); do logged "$project-emulator" '^press:' && break; sleep 0.2; done
+logged "$project-emulator" '^press:' || fail "the emulator did not start"
 sleep 1 # the agent has heard the Uni's first status (its counter baseline) before the press
 say "press"
 pod kill --signal USR1 "$project-emulator" >/dev/null
