@@ -88,8 +88,8 @@ console.log('subscribed');
 setTimeout(() => process.exit(3), 120000);
 " >"$work/ring.txt" 2>&1 &
 subscriber=$!
-for _ in $(seq 1 300); do grep -q subscribed "$work/ring.txt" && break; sleep 0.2; done
-grep -q subscribed "$work/ring.txt" || fail "subscriber did not connect: $(cat "$work/ring.txt")"
+for _ in $(seq 1 300); do grep -qs subscribed "$work/ring.txt" && break; sleep 0.2; done
+grep -qs subscribed "$work/ring.txt" || fail "subscriber did not connect: $(cat "$work/ring.txt")"
 
 say "emulated Uni $device (the image's doorbell-agent emulate), CoIoT unicast to 127.0.0.1:$coiot_port"
 pod run -d --name "$project-emulator" --network=host --no-healthcheck "$image" \

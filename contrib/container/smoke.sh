@@ -73,8 +73,8 @@ console.log('subscribed');
 setTimeout(() => process.exit(3), 120000);
 " >"$work/ring.txt" 2>&1 &
 subscriber=$!
-for _ in $(seq 1 300); do grep -q subscribed "$work/ring.txt" && break; sleep 0.2; done
-grep -q subscribed "$work/ring.txt" || fail "subscriber did not connect: $(cat "$work/ring.txt")"
+for _ in $(seq 1 300); do grep -qs subscribed "$work/ring.txt" && break; sleep 0.2; done
+grep -qs subscribed "$work/ring.txt" || fail "subscriber did not connect: $(cat "$work/ring.txt")"
 
 say "agent ($image) with /data from $work/data, metrics on 127.0.0.1:$metrics_port"
 containers+=("$run-agent")
