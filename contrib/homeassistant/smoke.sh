@@ -11,8 +11,10 @@
 #   BASHIO_LIB=/path/to/bashio/lib contrib/homeassistant/smoke.sh   # the real bashio (a clone of
 #                                                 # github.com/hassio-addons/bashio), else smoke/bashio stands in
 # Needs podman (contrib/container/podman.sh), the npm registry, and Debian packages for the images; the mosquitto
-# image and the Debian base come from contrib/container/build.sh --mosquitto (built first if missing). CoIoT uses
-# the add-on's own port, 5683/udp on the host, which must be free.
+# image and the Debian base come from contrib/container/build.sh --mosquitto (built first if missing). All ports are
+# free loopback ones, CoIoT's too: the add-on's 5683/udp is taken from its configuration by DOORBELL_AGENT_COIOT_PORT
+# in the container's environment, since on a shared host another program may use 5683 (the only departure from
+# what the Supervisor runs).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -37,8 +39,6 @@ fail() {
 if ! pod image exists "$base" || ! pod image exists localhost/doorbell-mosquitto:2; then
   "$repo/contrib/container/build.sh" --mosquitto
 fi
-node -e "const s=require('dgram').createSocket('udp4');s.on('error',()=>process.exit(1));s.bind(5683,()=>s.close())" \
-  || fail "5683/udp is in use on this host: the add-on's CoIoT port (host network)"
 
 work=$(mktemp -d)
 chmod 0755 "$work"
@@ -89,6 +89,7 @@ say "built in $((SECONDS - start)) s; $(pod image inspect "$image" --format \
 free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 mqtt_port=$(free_port)
 ingress_port=$(free_port)
+coiot_port=$(node -e "const s=require('dgram').createSocket('udp4');s.bind(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 mqtt_user=addons
 mqtt_password='s3cret p@ss:w0rd'
 token=$(node -p "require('crypto').randomBytes(16).toString('hex')")
@@ -121,10 +122,12 @@ cat >"$work/data/options.json" <<JSON
 JSON
 
 # --- the add-on
-say "add-on container: host network, /data, /share:ro, SUPERVISOR_TOKEN (SUPERVISOR_API points bashio at the stand-in)"
+say "add-on container: host network, /data, /share:ro, SUPERVISOR_TOKEN (SUPERVISOR_API points bashio at the stand-in;" \
+  "DOORBELL_AGENT_COIOT_PORT=$coiot_port)"
 containers+=("$run-addon")
 pod run -d --name "$run-addon" --network=host -v "$work/data:/data" -v "$work/share:/share:ro" \
-  -e "SUPERVISOR_TOKEN=$token" -e "SUPERVISOR_API=$supervisor_api" "$image" >/dev/null 2>"$work/run.err" \
+  -e "SUPERVISOR_TOKEN=$token" -e "SUPERVISOR_API=$supervisor_api" -e "DOORBELL_AGENT_COIOT_PORT=$coiot_port" \
+  "$image" >/dev/null 2>"$work/run.err" \
   || fail "podman run: $(cat "$work/run.err")"
 for _ in $(seq 1 300); do logged "$run-addon" 'INFO +running ' && break; sleep 0.2; done
 logged "$run-addon" 'INFO +running ' || fail "the agent did not start"
@@ -160,10 +163,10 @@ subscriber=$!
 for _ in $(seq 1 300); do grep -qs subscribed "$work/ring.txt" && break; sleep 0.2; done
 grep -qs subscribed "$work/ring.txt" || fail "subscriber did not connect: $(cat "$work/ring.txt")"
 
-say "emulated Uni $device (the add-on image's doorbell-agent emulate), CoIoT unicast to 127.0.0.1:5683"
+say "emulated Uni $device (the add-on image's doorbell-agent emulate), CoIoT unicast to 127.0.0.1:$coiot_port"
 containers+=("$run-emulator")
 pod run -d --name "$run-emulator" --network=host "$image" \
-  doorbell-agent emulate --id "$device" --coiot 127.0.0.1:5683 --hold 0.3 >/dev/null
+  doorbell-agent emulate --id "$device" --coiot "127.0.0.1:$coiot_port" --hold 0.3 >/dev/null
 for _ in $(seq 1 300); do logged "$run-emulator" '^press:' && break; sleep 0.2; done
 logged "$run-emulator" '^press:' || fail "the emulator did not start"
 sleep 1 # the agent has heard the Uni's first status (its counter baseline) before the press
