@@ -33,7 +33,7 @@ chmod 0755 "$work"
 run=smoke-$$
 containers=()
 cleanup() {
-  for c in "${containers[@]}"; do pod rm -f -t 0 "$c" >/dev/null 2>&1 || true; done
+  for c in "${containers[@]}"; do pod rm -f -v -t 0 "$c" >/dev/null 2>&1 || true; done
   if [ -n "${subscriber:-}" ]; then kill "$subscriber" 2>/dev/null || true; fi
   rm -rf "$work"
 }
@@ -73,8 +73,8 @@ console.log('subscribed');
 setTimeout(() => process.exit(3), 120000);
 " >"$work/ring.txt" 2>&1 &
 subscriber=$!
-for _ in $(seq 1 300); do grep -q subscribed "$work/ring.txt" && break; sleep 0.2; done
-grep -q subscribed "$work/ring.txt" || fail "subscriber did not connect: $(cat "$work/ring.txt")"
+for _ in $(seq 1 300); do grep -qs subscribed "$work/ring.txt" && break; sleep 0.2; done
+grep -qs subscribed "$work/ring.txt" || fail "subscriber did not connect: $(cat "$work/ring.txt")"
 
 say "agent ($image) with /data from $work/data, metrics on 127.0.0.1:$metrics_port"
 containers+=("$run-agent")
@@ -83,8 +83,8 @@ containers+=("$run-agent")
 pod run -d --name "$run-agent" --network=host -v "$work/data:/data:U" \
   -e "DOORBELL_AGENT_METRICS_PORT=$metrics_port" "$image" >/dev/null 2>"$work/podman-run.err" \
   || fail "podman run: $(cat "$work/podman-run.err")"
-for _ in $(seq 1 300); do pod logs "$run-agent" 2>&1 | grep -q '"running"' && break; sleep 0.2; done
-pod logs "$run-agent" 2>&1 | grep -q '"running"' || fail "the agent did not start"
+for _ in $(seq 1 300); do logged "$run-agent" '"running"' && break; sleep 0.2; done
+logged "$run-agent" '"running"' || fail "the agent did not start"
 pid1=$(pod exec "$run-agent" cat /proc/1/comm)
 agent_uid=$(pod exec "$run-agent" sh -c 'for p in /proc/[0-9]*; do
   if [ "${p#/proc/}" != 1 ] && tr "\0" " " <"$p/cmdline" | grep -q "doorbell-agent run"; then stat -c %u "$p"; break; fi
@@ -97,8 +97,8 @@ say "emulated Uni $device (the image's doorbell-agent emulate), CoIoT unicast to
 containers+=("$run-emulator")
 pod run -d --name "$run-emulator" --network=host --no-healthcheck "$image" \
   emulate --id "$device" --coiot "127.0.0.1:$coiot_port" --hold 0.3 >/dev/null
-for _ in $(seq 1 300); do pod logs "$run-emulator" 2>&1 | grep -q '^press:' && break; sleep 0.2; done
-pod logs "$run-emulator" 2>&1 | grep -q '^press:' || fail "the emulator did not start"
+for _ in $(seq 1 300); do logged "$run-emulator" '^press:' && break; sleep 0.2; done
+logged "$run-emulator" '^press:' || fail "the emulator did not start"
 sleep 1 # the agent has heard the Uni's first status (its counter baseline) before the press
 say "press (podman kill --signal USR1: tini forwards it to the emulator)"
 pod kill --signal USR1 "$run-emulator" >/dev/null
@@ -112,7 +112,7 @@ say "podman stop (SIGTERM through tini)"
 pod stop -t 20 "$run-agent" >/dev/null 2>>"$work/podman-run.err"
 code=$(pod inspect "$run-agent" --format '{{.State.ExitCode}}')
 [ "$code" = 0 ] || fail "exit code $code after SIGTERM"
-pod logs "$run-agent" 2>&1 | grep -q '"stopped"' || fail "no clean stop in the log"
+logged "$run-agent" '"stopped"' || fail "no clean stop in the log"
 say "stopped cleanly, exit $code; /data: $(ls "$work/data" | paste -sd ' ' -)"
 [ -s "$work/data/doorbell-agent.sqlite" ] || fail "no store in /data"
 

@@ -14,7 +14,9 @@ const RUN_SH = join(REPO, 'contrib', 'homeassistant', 'doorbell-agent', 'run.sh'
  * what the Supervisor answers (the MQTT service of the Mosquitto add-on, the add-on's address and ingress port),
  * `doorbell-agent ha-addon-config` is the real CLI, and `doorbell-agent run` only records its arguments.
  */
-function startScript(options: unknown, mqttAvailable = true) {
+function startScript(options: unknown, mqttAvailable = true, bashioApp = false) {
+  // bashio 0.18 and later name the add-on's functions bashio::app.* (bashio::addon.* warn); earlier, only addon.*.
+  const self = bashioApp ? 'app' : 'addon';
   const root = mkdtempSync(join(tmpdir(), 'ha-addon-'));
   const data = join(root, 'data');
   const bin = join(root, 'bin');
@@ -25,8 +27,8 @@ function startScript(options: unknown, mqttAvailable = true) {
     join(root, 'bashio.sh'),
     `bashio::services.available() { ${mqttAvailable ? 'true' : 'false'}; }
 bashio::services() { printf '%s' '{"addon":"core_mosquitto","host":"core-mosquitto","port":"1883","ssl":false,"username":"addons","password":"s3cret p@ss","protocol":"3.1.1"}'; }
-bashio::addon.ip_address() { printf '172.30.32.1'; }
-bashio::addon.ingress_port() { printf '63812'; }
+bashio::${self}.ip_address() { printf '172.30.32.1'; }
+bashio::${self}.ingress_port() { printf '63812'; }
 bashio::log.info() { echo "INFO: $*" >&2; }
 bashio::exit.nok() { echo "FATAL: $*" >&2; exit 1; }
 `,
@@ -93,6 +95,19 @@ describe('the add-on start script (run.sh)', () => {
       name: 'Front door',
       wiring_plot: join(root, 'share/doorbell-agent/front.svg'),
     });
+  });
+
+  it('asks bashio::app.* for the ingress address where bashio has them (0.18 and later)', () => {
+    const { status, stderr, data, ran } = startScript(
+      { doorbells: [{ id: 'shellyuni-98CDAC25ABCD' }], log_level: 'info' },
+      true,
+      true,
+    );
+    expect(stderr).toContain('ha-addon-config: 1 doorbell, written to');
+    expect(status).toBe(0);
+    expect(ran).toBe(`run run --config ${data}/doorbell-agent.yaml --data ${data}`);
+    const config = loadConfig(join(data, 'doorbell-agent.yaml'), {}, { requireDevices: true });
+    expect(config.metrics).toMatchObject({ host: '172.30.32.1', port: 63812 });
   });
 
   it('stops with the option to fix when the options cannot be used, and does not start the agent', () => {

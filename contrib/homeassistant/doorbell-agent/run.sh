@@ -16,8 +16,15 @@ if ! bashio::services.available "mqtt"; then
   bashio::exit.nok "No MQTT broker: install and start the Mosquitto broker add-on, then start this one again."
 fi
 
-INGRESS_HOST="$(bashio::addon.ip_address)"
-INGRESS_PORT="$(bashio::addon.ingress_port)"
+# bashio 0.18 (2026-06) renamed bashio::addon.* to bashio::app.* and warns on the old names, which older base
+# images have alone.
+if declare -F bashio::app.ip_address >/dev/null; then
+  INGRESS_HOST="$(bashio::app.ip_address)"
+  INGRESS_PORT="$(bashio::app.ingress_port)"
+else
+  INGRESS_HOST="$(bashio::addon.ip_address)"
+  INGRESS_PORT="$(bashio::addon.ingress_port)"
+fi
 
 # The MQTT credentials go through a pipe, never on a command line.
 bashio::services "mqtt" | doorbell-agent ha-addon-config \
