@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { SweepProgress } from '../../simulator/circuit/sweep.ts';
 import { DoorbellAgentError, UsageError } from '../core/errors.ts';
+import { descriptionOf } from './catalog.ts';
 import { type CommandContext, exitCodeHelp, setExitCodes } from './context.ts';
 
 const PROGRESS_AFTER_MS = 1000;
@@ -86,9 +87,7 @@ export function wiringCommand(ctx: CommandContext): Command {
       }
       ctx.exitCode = result.exitCode;
     });
-  const wiring = new Command('wiring')
-    .description('Check doorbell → relay → Uni wiring with a SPICE model before installing it.')
-    .addCommand(check);
+  const wiring = new Command('wiring').description(descriptionOf('wiring')).addCommand(check);
   return setExitCodes(wiring, { usage: 3, config: 3, failure: 3 });
 }
 
