@@ -94,5 +94,12 @@ async function load() {
   }
 }
 
+// A reader that went away (`doorbell-agent --help | head -1`) ends the program quietly, with the exit code it had,
+// as SIGPIPE ends a C program; Node ignores SIGPIPE, and the write error would otherwise crash with a stack trace.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 const { main } = await load();
 process.exitCode = await main(process.argv.slice(2));
