@@ -21,9 +21,11 @@ import {
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 
-// A small young generation: the agent allocates little per datagram, and the default lets V8 grow it to tens of
-// MB under load (measured: RSS 176 → 132 MB with 1,000 Unis, no change in ring latency).
-setFlagsFromString('--max-semi-space-size=2');
+// A small young generation: the agent allocates little per datagram, and the default lets V8 grow it to 32 MB
+// (two 16 MB semi-spaces), which start-up alone fills and RSS keeps. `--max-semi-space-size` set here, after V8
+// configured its heap, changes nothing; the growth factor is read each time the young generation would grow, so
+// set to 1 it keeps it at its first size (two 1 MB semi-spaces), on Node 20 to 24 alike (bench/footprint.ts).
+setFlagsFromString('--semi-space-growth-factor=1');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const buildDir = `${root}.build`;
