@@ -21,11 +21,13 @@ import {
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 
-// A small young generation: the agent allocates little per datagram, and the default lets V8 grow it to 32 MB
-// (two 16 MB semi-spaces), which start-up alone fills and RSS keeps. `--max-semi-space-size` set here, after V8
-// configured its heap, changes nothing; the growth factor is read each time the young generation would grow, so
-// set to 1 it keeps it at its first size (two 1 MB semi-spaces), on Node 20 to 24 alike (bench/footprint.ts).
-setFlagsFromString('--semi-space-growth-factor=1');
+// `run` keeps a small young generation: the agent allocates little per datagram, and the default lets V8 grow it
+// to 32 MB (two 16 MB semi-spaces), which start-up alone fills and RSS keeps. `--max-semi-space-size` set here,
+// after V8 configured its heap, changes nothing; the growth factor is read each time the young generation would
+// grow, so set to 1 it keeps it at its first size (two 1 MB semi-spaces), on Node 20 to 24 alike
+// (bench/footprint.ts). The short-lived commands keep V8's defaults (`wiring check` allocates a lot, fast).
+if (process.argv.slice(2).find((arg) => !arg.startsWith('-')) === 'run')
+  setFlagsFromString('--semi-space-growth-factor=1');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const buildDir = `${root}.build`;
