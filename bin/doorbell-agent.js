@@ -7,7 +7,7 @@
 //   with esbuild into .build/, later starts import that bundle directly. Where .build/ cannot be written, tsx
 //   compiles in memory instead (slower start, more memory). A dist/ left in a clone by `npm pack` is not used.
 // Both split the code so each command's heavy dependencies (the simulator's WebAssembly ngspice) stay out of the
-// others.
+// others, with the same options (bin/bundle-options.js).
 import {
   existsSync,
   mkdirSync,
@@ -44,10 +44,18 @@ function newestSourceMs(dir) {
   return newest;
 }
 
+/**
+ * What the bundle is made of besides the sources: the npm packages bundled into it (npm rewrites
+ * node_modules/.package-lock.json on every install) and the bundle's options.
+ */
+const otherInputs = ['node_modules/.package-lock.json', 'package-lock.json', 'bin/bundle-options.js'];
+
 function freshBundle() {
   try {
     const built = statSync(pointer).mtimeMs;
     if (!['agent', 'simulator'].every((dir) => newestSourceMs(`${root}${dir}`) <= built)) return null;
+    const changed = (file) => (statSync(`${root}${file}`, { throwIfNoEntry: false })?.mtimeMs ?? 0) > built;
+    if (otherInputs.some(changed)) return null;
     return `${buildDir}/${readFileSync(pointer, 'utf8').trim()}/cli.mjs`;
   } catch {
     return null;
@@ -55,22 +63,19 @@ function freshBundle() {
 }
 
 async function build() {
-  const { buildSync } = await import('esbuild');
+  const [{ buildSync }, { bundleOptions }] = await Promise.all([
+    import('esbuild'),
+    import('./bundle-options.js'),
+  ]);
   // One level below .build/, i.e. two below the root like every source file, so that
   // `new URL('../../circuits/', import.meta.url)` means the same in the bundle as in the sources.
   const name = `b${process.pid}-${Date.now()}`;
   mkdirSync(`${buildDir}/${name}`, { recursive: true });
   buildSync({
+    ...bundleOptions,
     entryPoints: { cli: `${root}agent/cli.ts` },
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
     target: 'node20',
-    packages: 'external',
     outdir: `${buildDir}/${name}`,
-    outExtension: { '.js': '.mjs' },
-    logLevel: 'error',
   });
   writeFileSync(`${pointer}.${name}`, name);
   renameSync(`${pointer}.${name}`, pointer);
