@@ -9,9 +9,10 @@
  * The agent runs as users run it (`node bin/doorbell-agent.js …`, the bundle in .build/ already built). No
  * assertions: figures are noisy on a busy machine, so run it a few times.
  * Usage: npx tsx bench/footprint.ts [idle-seconds=20] [fleet-seconds=60] [devices=1000] [starts=5]
+ * `BENCH_HEAPSNAPSHOT=<dir>` writes a heap snapshot of the agent there at the end of the idle and the fleet runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -72,7 +73,10 @@ async function startAgent(
   };
   writeFileSync(configFile, stringify(config));
   const started = nowMs();
-  const child = spawn(process.execPath, [BIN, 'run', '--config', configFile], {
+  const snapshots = process.env.BENCH_HEAPSNAPSHOT
+    ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_HEAPSNAPSHOT}`]
+    : [];
+  const child = spawn(process.execPath, [...snapshots, BIN, 'run', '--config', configFile], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -93,6 +97,20 @@ async function startAgent(
 
 async function stopAgent(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
+  const dir = process.env.BENCH_HEAPSNAPSHOT;
+  if (dir) {
+    const before = new Set(readdirSync(dir));
+    child.kill('SIGUSR2');
+    let file: string | undefined;
+    while (!file) {
+      await sleep(200);
+      file = readdirSync(dir).find((f) => !before.has(f));
+    }
+    // The file appears when writing starts: wait until it stops growing.
+    for (let size = -1; size !== statSync(join(dir, file)).size; await sleep(1_000))
+      size = statSync(join(dir, file)).size;
+    console.log(`heap snapshot: ${join(dir, file)}`);
+  }
   await new Promise((resolve) => {
     child.once('exit', resolve);
     child.kill('SIGTERM');
