@@ -9,7 +9,8 @@
  * The agent runs as users run it (`node bin/doorbell-agent.js …`, the bundle in .build/ already built). No
  * assertions: figures are noisy on a busy machine, so run it a few times.
  * Usage: npx tsx bench/footprint.ts [idle-seconds=20] [fleet-seconds=60] [devices=1000] [starts=5]
- * `BENCH_HEAPSNAPSHOT=<dir>` writes a heap snapshot of the agent there at the end of the idle and the fleet runs.
+ * `BENCH_HEAPSNAPSHOT=<dir>` writes a heap snapshot of the agent there at the end of the idle and the fleet runs;
+ * `BENCH_AGENT_FLAGS="--trace-gc …"` adds Node/V8 flags to the agent's command line.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -76,7 +77,8 @@ async function startAgent(
   const snapshots = process.env.BENCH_HEAPSNAPSHOT
     ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_HEAPSNAPSHOT}`]
     : [];
-  const child = spawn(process.execPath, [...snapshots, BIN, 'run', '--config', configFile], {
+  const flags = (process.env.BENCH_AGENT_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, ...snapshots, BIN, 'run', '--config', configFile], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
