@@ -1,46 +1,73 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
+import { COMMANDS, type CommandName, isCommandName } from './commands/catalog.ts';
 import { type CommandContext, exitCodesOf } from './commands/context.ts';
-import { DEMO_EXIT_CODES, demoCommand } from './commands/demo.ts';
-import { DISCOVER_EXIT_CODES, discoverCommand } from './commands/discover.ts';
-import { EMULATE_EXIT_CODES, emulateCommand } from './commands/emulate.ts';
-import { HA_ADDON_CONFIG_EXIT_CODES, haAddonConfigCommand } from './commands/ha-addon-config.ts';
-import { REPLAY_EXIT_CODES, replayCommand } from './commands/replay.ts';
-import { RUN_EXIT_CODES, runCommand } from './commands/run.ts';
-import { SETUP_EXIT_CODES, setupCommand } from './commands/setup.ts';
-import { STATUS_EXIT_CODES, statusCommand } from './commands/status.ts';
-import { TEST_PRESS_EXIT_CODES, testPressCommand } from './commands/test-press.ts';
-import { WIRING_EXIT_CODES, wiringCommand } from './commands/wiring.ts';
-import { WIRING_EXPORT_EXIT_CODES } from './commands/wiring-export.ts';
 import { ConfigError, DoorbellAgentError, UsageError } from './core/errors.ts';
 
-/** Builds the program; every subcommand lives in `commands/` and reports its exit code through the context. */
-export function buildProgram(ctx: CommandContext): Command {
+type ExitCodeRows = ReadonlyArray<readonly [number, string]>;
+
+/**
+ * Each command's module, imported only when that command runs (or its help is asked for): `run` then loads
+ * neither the simulator nor the other commands' dependencies, and the top-level `--help` loads none of them.
+ */
+const LOADERS: Record<CommandName, () => Promise<(ctx: CommandContext) => Command>> = {
+  run: async () => (await import('./commands/run.ts')).runCommand,
+  replay: async () => (await import('./commands/replay.ts')).replayCommand,
+  wiring: async () => (await import('./commands/wiring.ts')).wiringCommand,
+  demo: async () => (await import('./commands/demo.ts')).demoCommand,
+  emulate: async () => (await import('./commands/emulate.ts')).emulateCommand,
+  status: async () => (await import('./commands/status.ts')).statusCommand,
+  discover: async () => (await import('./commands/discover.ts')).discoverCommand,
+  setup: async () => (await import('./commands/setup.ts')).setupCommand,
+  'test-press': async () => (await import('./commands/test-press.ts')).testPressCommand,
+  'ha-addon-config': async () => (await import('./commands/ha-addon-config.ts')).haAddonConfigCommand,
+};
+
+/**
+ * Builds the program; every subcommand lives in `commands/` and reports its exit code through the context.
+ * `load` names the commands built in full (default: all); the others are only listed, by name and description
+ * (`commands/catalog.ts`), which is all the top-level `--help` shows.
+ */
+export async function buildProgram(
+  ctx: CommandContext,
+  load: readonly CommandName[] = COMMANDS.map((c) => c.name),
+): Promise<Command> {
   const program = new Command('doorbell-agent')
     .description(
       'Local, reliable doorbell rings from a Shelly Uni (CoIoT + MQTT) for Home Assistant and MQTT,\n' +
         'plus a SPICE model that checks the wiring before you install it.',
     )
     .version(ctx.version)
+    .configureHelp({ subcommandTerm: listedTerm })
     .addHelpText(
       'after',
       '\nEach command states its exit codes in its --help. Errors are one line (or a short list) naming the\n' +
         'file, key or port; DOORBELL_AGENT_LOG_LEVEL=debug adds stack traces.',
     );
-  for (const make of [
-    runCommand,
-    replayCommand,
-    wiringCommand,
-    demoCommand,
-    emulateCommand,
-    statusCommand,
-    discoverCommand,
-    setupCommand,
-    testPressCommand,
-  ])
-    program.addCommand(make(ctx));
-  program.addCommand(haAddonConfigCommand(ctx));
+  const built = await Promise.all(
+    COMMANDS.map(async ({ name, description }) =>
+      load.includes(name) ? (await LOADERS[name]())(ctx) : new Command(name).description(description),
+    ),
+  );
+  for (const command of built) program.addCommand(command);
   configureAll(program, ctx);
   return program;
+}
+
+/** A command's line in the top-level list, the same whether the command is built in full or only listed. */
+function listedTerm(command: Command): string {
+  const listed = COMMANDS.find((c) => c.name === command.name());
+  if (!listed) return new Help().subcommandTerm(command);
+  return listed.usage ? `${listed.name} ${listed.usage}` : listed.name;
+}
+
+/**
+ * The command `argv` runs, or whose help it asks for (`help <command>`): commander takes the first word that is
+ * not an option (the program's own options take no value).
+ */
+export function commandOf(argv: readonly string[]): CommandName | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = words[0] === 'help' ? words[1] : words[0];
+  return name !== undefined && isCommandName(name) ? name : undefined;
 }
 
 /**
@@ -65,7 +92,8 @@ function commandPath(command: Command): string {
 }
 
 export async function main(argv: string[], ctx: CommandContext = defaultContext()): Promise<number> {
-  const program = buildProgram(ctx);
+  const name = commandOf(argv);
+  const program = await buildProgram(ctx, name ? [name] : []);
   let active: Command = program;
   program.hook('preAction', (_program, command) => {
     active = command;
@@ -100,24 +128,25 @@ export function describeError(error: unknown, debug: boolean): string {
 }
 
 /** The README's exit-code table, from the same lists each command's `--help` prints. */
-export function exitCodesMarkdown(): string {
-  const commands: Array<[string, ReadonlyArray<readonly [number, string]>]> = [
-    ['run', RUN_EXIT_CODES],
-    ['wiring check', WIRING_EXIT_CODES],
-    ['wiring export', WIRING_EXPORT_EXIT_CODES],
-    ['status', STATUS_EXIT_CODES],
-    ['replay', REPLAY_EXIT_CODES],
-    ['demo', DEMO_EXIT_CODES],
-    ['emulate', EMULATE_EXIT_CODES],
-    ['discover', DISCOVER_EXIT_CODES],
-    ['setup', SETUP_EXIT_CODES],
-    ['test-press', TEST_PRESS_EXIT_CODES],
-    ['ha-addon-config', HA_ADDON_CONFIG_EXIT_CODES],
+export async function exitCodesMarkdown(): Promise<string> {
+  const commands: Array<[string, Promise<ExitCodeRows>]> = [
+    ['run', import('./commands/run.ts').then((m) => m.RUN_EXIT_CODES)],
+    ['wiring check', import('./commands/wiring.ts').then((m) => m.WIRING_EXIT_CODES)],
+    ['wiring export', import('./commands/wiring-export.ts').then((m) => m.WIRING_EXPORT_EXIT_CODES)],
+    ['status', import('./commands/status.ts').then((m) => m.STATUS_EXIT_CODES)],
+    ['replay', import('./commands/replay.ts').then((m) => m.REPLAY_EXIT_CODES)],
+    ['demo', import('./commands/demo.ts').then((m) => m.DEMO_EXIT_CODES)],
+    ['emulate', import('./commands/emulate.ts').then((m) => m.EMULATE_EXIT_CODES)],
+    ['discover', import('./commands/discover.ts').then((m) => m.DISCOVER_EXIT_CODES)],
+    ['setup', import('./commands/setup.ts').then((m) => m.SETUP_EXIT_CODES)],
+    ['test-press', import('./commands/test-press.ts').then((m) => m.TEST_PRESS_EXIT_CODES)],
+    ['ha-addon-config', import('./commands/ha-addon-config.ts').then((m) => m.HA_ADDON_CONFIG_EXIT_CODES)],
   ];
+  const tables = await Promise.all(commands.map(async ([name, rows]) => [name, await rows] as const));
   return [
     '| command | code | meaning |',
     '| --- | --- | --- |',
-    ...commands.flatMap(([name, rows]) =>
+    ...tables.flatMap(([name, rows]) =>
       rows.map(
         ([code, meaning], i) =>
           `| ${i === 0 ? `\`${name}\`` : ''} | ${code} | ${meaning.replace(/</g, '&lt;').replace(/>/g, '&gt;')} |`,

@@ -7,7 +7,7 @@
 //   with esbuild into .build/, later starts import that bundle directly. Where .build/ cannot be written, tsx
 //   compiles in memory instead (slower start, more memory). A dist/ left in a clone by `npm pack` is not used.
 // Both split the code so each command's heavy dependencies (the simulator's WebAssembly ngspice) stay out of the
-// others.
+// others, with the same options (bin/bundle-options.js).
 import {
   existsSync,
   mkdirSync,
@@ -21,9 +21,13 @@ import {
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 
-// A small young generation: the agent allocates little per datagram, and the default lets V8 grow it to tens of
-// MB under load (measured: RSS 176 → 132 MB with 1,000 Unis, no change in ring latency).
-setFlagsFromString('--max-semi-space-size=2');
+// `run` keeps a small young generation: the agent allocates little per datagram, and the default lets V8 grow it
+// to 32 MB (two 16 MB semi-spaces), which start-up alone fills and RSS keeps. `--max-semi-space-size` set here,
+// after V8 configured its heap, changes nothing; the growth factor is read each time the young generation would
+// grow, so set to 1 it keeps it at its first size (two 1 MB semi-spaces), on Node 20 to 24 alike
+// (bench/footprint.ts). The short-lived commands keep V8's defaults (`wiring check` allocates a lot, fast).
+if (process.argv.slice(2).find((arg) => !arg.startsWith('-')) === 'run')
+  setFlagsFromString('--semi-space-growth-factor=1');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const buildDir = `${root}.build`;
@@ -40,10 +44,18 @@ function newestSourceMs(dir) {
   return newest;
 }
 
+/**
+ * What the bundle is made of besides the sources: the npm packages bundled into it (npm rewrites
+ * node_modules/.package-lock.json on every install) and the bundle's options.
+ */
+const otherInputs = ['node_modules/.package-lock.json', 'package-lock.json', 'bin/bundle-options.js'];
+
 function freshBundle() {
   try {
     const built = statSync(pointer).mtimeMs;
     if (!['agent', 'simulator'].every((dir) => newestSourceMs(`${root}${dir}`) <= built)) return null;
+    const changed = (file) => (statSync(`${root}${file}`, { throwIfNoEntry: false })?.mtimeMs ?? 0) > built;
+    if (otherInputs.some(changed)) return null;
     return `${buildDir}/${readFileSync(pointer, 'utf8').trim()}/cli.mjs`;
   } catch {
     return null;
@@ -51,22 +63,19 @@ function freshBundle() {
 }
 
 async function build() {
-  const { buildSync } = await import('esbuild');
+  const [{ buildSync }, { bundleOptions }] = await Promise.all([
+    import('esbuild'),
+    import('./bundle-options.js'),
+  ]);
   // One level below .build/, i.e. two below the root like every source file, so that
   // `new URL('../../circuits/', import.meta.url)` means the same in the bundle as in the sources.
   const name = `b${process.pid}-${Date.now()}`;
   mkdirSync(`${buildDir}/${name}`, { recursive: true });
   buildSync({
+    ...bundleOptions,
     entryPoints: { cli: `${root}agent/cli.ts` },
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
     target: 'node20',
-    packages: 'external',
     outdir: `${buildDir}/${name}`,
-    outExtension: { '.js': '.mjs' },
-    logLevel: 'error',
   });
   writeFileSync(`${pointer}.${name}`, name);
   renameSync(`${pointer}.${name}`, pointer);
@@ -93,6 +102,13 @@ async function load() {
     return import('../agent/cli.ts');
   }
 }
+
+// A reader that went away (`doorbell-agent --help | head -1`) ends the program quietly, with the exit code it had,
+// as SIGPIPE ends a C program; Node ignores SIGPIPE, and the write error would otherwise crash with a stack trace.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 
 const { main } = await load();
 process.exitCode = await main(process.argv.slice(2));

@@ -13,6 +13,7 @@ import {
 import { type DoorbellRunResult, runDoorbell, type SeenRing } from '../../simulator/network/doorbell-run.ts';
 import { faultPlan } from '../../simulator/network/faults.ts';
 import { seededRandom } from '../../simulator/network/random.ts';
+import { descriptionOf } from './catalog.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
 
 export const DEMO_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
@@ -67,11 +68,7 @@ function percentile(sorted: readonly number[], p: number): number | undefined {
 
 export function demoCommand(ctx: CommandContext): Command {
   const command = new Command('demo')
-    .description(
-      'The whole chain on this machine, no hardware and no configuration: an embedded MQTT broker, emulated\n' +
-        'Shelly Unis on loopback, the agent, and a visitor pressing the doorbell through the SPICE model of the\n' +
-        'wiring. Prints each ring as it is published, then a summary; exits 0 only if every press rang once.',
-    )
+    .description(descriptionOf('demo'))
     .option('--presses <n>', 'presses of the doorbell button', int(1, 1000), 5)
     .option(
       '--chime <mode>',

@@ -5,6 +5,7 @@ import { redactUrl } from '../config/redact.ts';
 import { DoorbellAgentError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { startUdpListener, type UdpListener } from '../io/udp-listener.ts';
+import { descriptionOf } from './catalog.ts';
 import { writeConfig } from './config-edit.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
 import { changedInputs, HeardShellys, heardLines, isUni } from './discover-table.ts';
@@ -37,11 +38,7 @@ interface DiscoverOptions {
 
 export function discoverCommand(ctx: CommandContext): Command {
   const command = new Command('discover')
-    .description(
-      'Listen (never scan) for Shellys: CoIoT on the multicast group and the unicast port, and with --mqtt the\n' +
-        'announce and online topics. Lists every Shelly heard with its id, model, address and firmware, marks the\n' +
-        'Unis (*), and shows which inputs changed while listening: press the doorbell now to see its input.',
-    )
+    .description(descriptionOf('discover'))
     .option('--seconds <n>', 'how long to listen', parseSeconds, 20)
     .option('--mqtt <url>', 'also listen on this broker, e.g. mqtt://192.168.1.10:1883')
     .option('--port <port>', 'CoIoT UDP port (multicast and unicast)', parsePort, 5683)

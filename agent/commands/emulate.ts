@@ -20,6 +20,7 @@ import {
 } from '../../simulator/uni/knobs.ts';
 import { socketError, UsageError } from '../core/errors.ts';
 import { decodeCoiot } from '../protocol/coiot-packet.ts';
+import { descriptionOf } from './catalog.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
 import {
   collectRefused,
@@ -93,11 +94,7 @@ export function pressHelp(pid: number, pidFile?: string): string {
 
 export function emulateCommand(ctx: CommandContext): Command {
   const command = new Command('emulate')
-    .description(
-      'Run one emulated Shelly Uni on this machine, for trying Home Assistant, Node-RED, automations or any Shelly\n' +
-        'client without hardware: Gen1 SHUNI-1 (CoIoT, MQTT, HTTP API) or Plus Uni (MQTT). Presses the doorbell on\n' +
-        'a schedule, on Enter, or on SIGUSR1, and prints everything it sends.',
-    )
+    .description(descriptionOf('emulate'))
     .option('--gen <gen>', 'gen1 | plus', parseGen, 'gen1' as UniGen)
     .option('--id <id>', 'device id: shellyuni-<MAC> (gen1) or shellyplusuni-<mac> (plus)')
     .option(

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { stringify } from 'yaml';
 import { AddonOptionsError, addonConfig, PASSWORD_FILE } from '../config/ha-addon.ts';
 import { ConfigError, UsageError } from '../core/errors.ts';
+import { descriptionOf } from './catalog.ts';
 import { type CommandContext, exitCodeHelp, setExitCodes } from './context.ts';
 
 export const HA_ADDON_CONFIG_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
@@ -18,10 +19,7 @@ export const HA_ADDON_CONFIG_EXIT_CODES: ReadonlyArray<readonly [number, string]
  */
 export function haAddonConfigCommand(ctx: CommandContext): Command {
   const command = new Command('ha-addon-config')
-    .description(
-      "Write the agent's configuration from a Home Assistant add-on's options and the Supervisor's MQTT service\n" +
-        '(used by the add-on; see contrib/homeassistant/).',
-    )
+    .description(descriptionOf('ha-addon-config'))
     .requiredOption('--options <file>', "the add-on's options (/data/options.json)")
     .requiredOption(
       '--mqtt <file>',

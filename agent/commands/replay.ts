@@ -6,6 +6,7 @@ import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { replayTrace } from '../runtime/replay.ts';
 import { formatEvent } from '../trace/write.ts';
+import { descriptionOf } from './catalog.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
 
 export const REPLAY_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
@@ -16,10 +17,7 @@ export const REPLAY_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
 
 export function replayCommand(ctx: CommandContext): Command {
   const command = new Command('replay')
-    .description(
-      'Run the real decoders and detector over a recorded trace (JSONL, docs/trace-format.md) on a virtual\n' +
-        'clock, and print what the agent decides (ring/problem/battery events, one JSON object per line).',
-    )
+    .description(descriptionOf('replay'))
     .requiredOption('-c, --config <file>', 'configuration file (the devices and their chime settings)')
     .argument('<trace>', 'trace file, one JSON object per line; `-` reads standard input')
     .addHelpText(

@@ -7,6 +7,7 @@ import { ConfigError, DoorbellAgentError } from '../core/errors.ts';
 import { createLogger, type Logger, type LogLevel } from '../core/logger.ts';
 import { embeddedBrokerProblem } from '../outputs/embedded-broker.ts';
 import { startAgent } from '../runtime/agent.ts';
+import { descriptionOf } from './catalog.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
 
 export const RUN_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
@@ -20,11 +21,7 @@ export const RUN_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
 
 export function runCommand(ctx: CommandContext): Command {
   const command = new Command('run')
-    .description(
-      'Listen to the Shellys (CoIoT on UDP 5683 and MQTT) and publish one ring per press: to Home Assistant\n' +
-        '(MQTT discovery, an `event` entity with device_class doorbell) and to <base_topic>/<device>/ring.\n' +
-        'With no mqtt.url configured, an embedded MQTT broker is started on port 1883.',
-    )
+    .description(descriptionOf('run'))
     .option('-c, --config <file>', `configuration file (YAML) (default: ./${DEFAULT_CONFIG_FILE})`)
     .option(
       '--data <dir>',

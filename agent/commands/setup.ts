@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../config/load.ts';
+import { descriptionOf } from './catalog.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
 import {
   collectForward,
@@ -15,11 +16,7 @@ export { SETUP_EXIT_CODES };
 
 export function setupCommand(ctx: CommandContext): Command {
   const command = new Command('setup')
-    .description(
-      'Set a Shelly Uni up for a doorbell over its own API (Gen1 HTTP with basic auth, Plus RPC with digest):\n' +
-        'input mode, CoIoT peer or multicast, MQTT; shows every change and why, applies it after confirmation,\n' +
-        'reads it back, reboots it when needed, and adds the device to the config file (keeping its comments).',
-    )
+    .description(descriptionOf('setup'))
     .argument('<host[:port]>', "the Uni's address (its HTTP API: port 80 unless given)")
     .option('--username <user>', 'Gen1 login user (Plus: always admin)', 'admin')
     .option('--password <password>', 'the password of its web UI, if it has one')

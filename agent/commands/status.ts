@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.ts';
 import { DoorbellAgentError } from '../core/errors.ts';
 import type { HealthRecord } from '../health/record.ts';
 import { readHealthRecords } from '../store/health-store.ts';
+import { descriptionOf } from './catalog.ts';
 import { type CommandContext, exitCodeHelp, setExitCodes } from './context.ts';
 
 export const STATUS_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
@@ -22,10 +23,7 @@ const STALE_MS = 3 * 60_000;
  */
 export function statusCommand(ctx: CommandContext): Command {
   const command = new Command('status')
-    .description(
-      'Show each doorbell: Shelly connection and last report, last ring, problems, battery (and its basis),\n' +
-        'from what the agent last saved in its store (store.path).',
-    )
+    .description(descriptionOf('status'))
     .option('-c, --config <file>', `configuration file (YAML) (default: ./${DEFAULT_CONFIG_FILE})`)
     .option('--data <dir>', `data directory of the agent, as given to run (or $${DATA_DIR_ENV})`)
     .option('--json', 'print the saved records as JSON instead')

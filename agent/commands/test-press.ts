@@ -11,6 +11,7 @@ import { startUdpListener, type UdpListener } from '../io/udp-listener.ts';
 import { agentStatusTopic, ringTopic } from '../outputs/topics.ts';
 import { replayTrace } from '../runtime/replay.ts';
 import { agentBrokerUrl, connectAgentBroker } from './broker-client.ts';
+import { descriptionOf } from './catalog.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
 import { pressReport, TEST_PRESS_EXIT_CODES } from './press-report.ts';
 import { PressWatch } from './press-watch.ts';
@@ -31,12 +32,7 @@ const SETTLE_MS = 3_000;
 
 export function testPressCommand(ctx: CommandContext): Command {
   const command = new Command('test-press')
-    .description(
-      "The installer's acceptance test: press the real doorbell, and see what arrived on each path (CoIoT, MQTT),\n" +
-        'how long the input was held against the chime setting, and whether exactly one ring was decided. With the\n' +
-        "agent running it reads the agent's rings from its broker; without, it listens itself and decides as the\n" +
-        'agent would (the same decoders and detector, over what it heard).',
-    )
+    .description(descriptionOf('test-press'))
     .option('-c, --config <file>', `configuration file (default: ./${DEFAULT_CONFIG_FILE})`)
     .option('--device <id>', 'the doorbell to test (needed when the config has several)')
     .option('--timeout <s>', 'how long to wait for the press', parseSeconds, 60)

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { SweepProgress } from '../../simulator/circuit/sweep.ts';
 import { UsageError } from '../core/errors.ts';
+import { descriptionOf } from './catalog.ts';
 import { type CommandContext, exitCodeHelp, setExitCodes } from './context.ts';
 import { asAgentError, looksLikeCircuitJs, mustBeFile } from './wiring-args.ts';
 import { wiringExportCommand } from './wiring-export.ts';
@@ -102,7 +103,7 @@ export function wiringCommand(ctx: CommandContext): Command {
       ctx.exitCode = result.exitCode;
     });
   const wiring = new Command('wiring')
-    .description('Check doorbell → relay → Uni wiring with a SPICE model before installing it.')
+    .description(descriptionOf('wiring'))
     .addCommand(check)
     .addCommand(wiringExportCommand(ctx));
   return setExitCodes(wiring, { usage: 3, config: 3, failure: 3 });

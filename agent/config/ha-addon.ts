@@ -1,5 +1,5 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ConfigInput, configSchema, DEFAULT_STORE_FILE } from './schema.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { configSchema, isFileKey } from './schema.ts';
 
 /** What an environment variable's text is turned into before validation. */

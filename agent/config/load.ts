@@ -1,7 +1,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError, ConfigFileError } from '../core/errors.ts';
 import { applyEnvOverrides, type EnvOverride } from './env.ts';
 import { configLeaves, knownKeys } from './keys.ts';

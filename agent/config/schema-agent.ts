@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_STORE_FILE, FORWARD_TARGET, listenAddress } from './schema-fields.ts';
 
 export const coiotSchema = z

@@ -1,5 +1,5 @@
 import { isIPv4 } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { channelKey } from '../core/channel-key.ts';
 import { DEVICE_ADDRESS, DEVICE_ID } from './schema-fields.ts';
 import { batterySchema } from './schema-health.ts';

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `store.path` when nothing else is said: in the data directory, else beside the configuration file. */
 export const DEFAULT_STORE_FILE = 'doorbell-agent.sqlite';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { listenAddress, MQTT_URL, nullableFile, nullableString } from './schema-fields.ts';
 
 export const tlsSchema = z

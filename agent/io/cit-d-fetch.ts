@@ -4,6 +4,7 @@ import { generate } from 'coap-packet';
 import { DoorbellAgentError, InvalidDatagram } from '../core/errors.ts';
 import { decodeCoiot } from '../protocol/coiot-packet.ts';
 import { type SensorMap, sensorMapFromCitDText } from '../protocol/coiot-sensors.ts';
+import { deviceRequest } from './device-request.ts';
 
 export interface FetchCitDOptions {
   /** Per attempt (HTTP, then CoAP). Default 2000 ms. */
@@ -34,30 +35,14 @@ export async function fetchCitD(host: string, opts: FetchCitDOptions = {}): Prom
   }
 }
 
+/** A redirect is not followed (it is not a Shelly's answer): like any status but 2xx, it means CoAP next. */
 async function fetchOverHttp(host: string, port: number, timeoutMs: number): Promise<SensorMap> {
-  const authority = isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
-  const response = await fetch(`http://${authority}/cit/d`, {
-    signal: AbortSignal.timeout(timeoutMs),
-    redirect: 'error',
-  });
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new DoorbellAgentError(`HTTP ${response.status}`);
-  }
-  return sensorMapFromCitDText(await readCapped(response, MAX_HTTP_BODY));
-}
-
-/** The body, refused as soon as it grows past `max` bytes, whatever Content-Length says. */
-async function readCapped(response: Response, max: number): Promise<Buffer> {
-  if (response.body === null) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    size += chunk.byteLength;
-    if (size > max) throw new InvalidDatagram(`/cit/d body larger than ${max} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  const response = await deviceRequest(
+    { host, port },
+    { path: '/cit/d', signal: AbortSignal.timeout(timeoutMs), maxBytes: MAX_HTTP_BODY },
+  );
+  if (response.status < 200 || response.status > 299) throw new DoorbellAgentError(`HTTP ${response.status}`);
+  return sensorMapFromCitDText(response.text);
 }
 
 /** Token-less NON GET: Shelly firmware mishandles tokens (node-shellies, openHAB and shelly-iot all omit them). */

@@ -30,7 +30,11 @@ export function formatDeviceAddress(address: DeviceAddress): string {
   return address.port === 80 ? host : `${host}:${address.port}`;
 }
 
-/** One HTTP request to a device; a device that does not answer (in `timeoutMs`) is `DeviceUnreachable`. */
+/**
+ * One HTTP request to a device; a device that does not answer (in `timeoutMs`, or before `signal` aborts) is
+ * `DeviceUnreachable`. node:http rather than fetch: fetch keeps a connection pool for every origin it has talked to
+ * (16 KB each, for the life of the agent: 16 MB with 1,000 Unis, each asked for its `/cit/d` and `/shelly`).
+ */
 export function deviceRequest(
   address: DeviceAddress,
   options: {
@@ -38,9 +42,15 @@ export function deviceRequest(
     path: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Without a byte in this long, the device is not answering (default 5 s). */
     timeoutMs?: number;
+    /** Gives up the request, however far it got (a deadline for the whole answer). */
+    signal?: AbortSignal;
+    /** A longer answer is refused (default 256 KB). */
+    maxBytes?: number;
   },
 ): Promise<DeviceResponse> {
+  const maxBytes = options.maxBytes ?? MAX_BODY;
   const where = formatDeviceAddress(address);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -59,13 +69,14 @@ export function deviceRequest(
           ...options.headers,
         },
         timeout: options.timeoutMs ?? 5_000,
+        ...(options.signal && { signal: options.signal }),
       },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > MAX_BODY) req.destroy(new Error('an answer too large for a Shelly'));
+          if (size > maxBytes) req.destroy(new Error('an answer too large for a Shelly'));
           else chunks.push(chunk);
         });
         res.on('end', () =>
@@ -89,7 +100,7 @@ function unreachable(where: string, error: Error): DeviceUnreachable {
   const reason =
     code === 'ECONNREFUSED'
       ? 'connection refused'
-      : code === 'ETIMEDOUT'
+      : code === 'ETIMEDOUT' || code === 'ABORT_ERR'
         ? 'no answer'
         : code === 'EHOSTUNREACH' || code === 'ENETUNREACH'
           ? 'no route to it'

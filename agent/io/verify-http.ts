@@ -1,5 +1,5 @@
-import { isIPv6 } from 'node:net';
 import { macMatchesId } from '../security/address-pins.ts';
+import { deviceRequest } from './device-request.ts';
 
 export interface VerifyOptions {
   timeoutMs?: number;
@@ -20,26 +20,15 @@ export async function verifyDeviceAddress(
   address: string,
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
-  const authority = isIPv6(address) ? `[${address}]` : address;
-  const port = options.port ?? 80;
   let text: string;
   try {
-    const response = await fetch(`http://${authority}:${port}/shelly`, {
-      signal: AbortSignal.timeout(options.timeoutMs ?? 3_000),
-      redirect: 'error',
-    });
-    if (!response.ok || response.body === null) {
-      await response.body?.cancel();
-      return 'unreachable';
-    }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += chunk.byteLength;
-      if (size > MAX_BODY) return 'unreachable';
-      chunks.push(chunk);
-    }
-    text = Buffer.concat(chunks).toString('utf8');
+    const response = await deviceRequest(
+      { host: address, port: options.port ?? 80 },
+      { path: '/shelly', signal: AbortSignal.timeout(options.timeoutMs ?? 3_000), maxBytes: MAX_BODY },
+    );
+    // A redirect is not followed: not a Shelly's answer.
+    if (response.status < 200 || response.status > 299) return 'unreachable';
+    text = response.text;
   } catch {
     return 'unreachable';
   }

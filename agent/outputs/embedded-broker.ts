@@ -2,7 +2,6 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, isIP, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { Aedes } from 'aedes';
 import { type SocketSettings, socketError } from '../core/errors.ts';
 
 export interface EmbeddedBroker {
@@ -59,6 +58,8 @@ function sameSecret(given: Buffer | string | undefined, expected: string): boole
 }
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  // Loaded here: an agent that uses the user's broker (mqtt.url set) never loads Aedes.
+  const { Aedes } = await import('aedes');
   const broker = await Aedes.createBroker();
   const { username, password } = options;
   if (username || password) {

@@ -3,15 +3,15 @@ import type { Config, DeviceConfig } from '../config/schema.ts';
 import type { ProblemEvent, RingEvent } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import type { HealthRecord } from '../health/record.ts';
-import { type HttpServer, startHttpServer } from '../io/http-server.ts';
+import type { HttpServer } from '../io/http-server.ts';
 import type { DiscoveryComponent } from '../outputs/ha-discovery.ts';
 import { HealthPublisher, healthComponents } from '../outputs/health-publisher.ts';
-import { AgentMetrics } from '../outputs/metrics.ts';
+import type { AgentMetrics } from '../outputs/metrics.ts';
 import type { MqttPublisher } from '../outputs/mqtt-publisher.ts';
 import { SqliteHealthStore } from '../store/health-store.ts';
 import type { Component } from './component.ts';
 import { HealthRuntime } from './health-runtime.ts';
-import { StatusLive } from './status-live.ts';
+import type { StatusLive } from './status-live.ts';
 
 const PUBLISH_COALESCE_MS = 250;
 export interface LiveHealthOptions {
@@ -35,7 +35,8 @@ export class LiveHealth implements Component {
   /** Port of `/metrics` and `/healthz` once started; null when `metrics.enabled` is false. */
   port: number | null = null;
   readonly runtime: HealthRuntime;
-  readonly metrics: AgentMetrics | null;
+  /** The Prometheus metrics once started; null when `metrics.enabled` is false. */
+  metrics: AgentMetrics | null = null;
   private publisher: HealthPublisher | null = null;
   private mqtt: MqttPublisher | null = null;
   private http: HttpServer | null = null;
@@ -43,7 +44,7 @@ export class LiveHealth implements Component {
   private publishAll = false;
   private readonly startedMs: number;
   /** The status page (`/`), served with the metrics. */
-  private readonly status: StatusLive | null;
+  private status: StatusLive | null = null;
 
   constructor(private readonly opts: LiveHealthOptions) {
     this.startedMs = opts.now();
@@ -55,24 +56,6 @@ export class LiveHealth implements Component {
         } else opts.log.info('battery', { ...event });
       }
     });
-    this.metrics = opts.config.metrics.enabled
-      ? new AgentMetrics(
-          opts.version,
-          { health: () => this.records(), now: opts.now },
-          { devices: opts.config.devices, reorderWindowS: opts.config.detector.reorder_window_s },
-        )
-      : null;
-    this.status = opts.config.metrics.enabled
-      ? new StatusLive({
-          devices: opts.config.devices,
-          version: opts.version,
-          now: opts.now,
-          startedMs: this.startedMs,
-          records: () => this.records(),
-          mqttConnected: () => this.mqttConnected(),
-          log: opts.log,
-        })
-      : null;
   }
 
   records(): HealthRecord[] {
@@ -111,11 +94,34 @@ export class LiveHealth implements Component {
     this.status?.ringPublished(ring);
   }
 
-  /** Starts `/metrics`, `/healthz` and the status page when `metrics.enabled`. */
+  /**
+   * Starts `/metrics`, `/healthz` and the status page when `metrics.enabled`; only then are prom-client, the
+   * status page and the HTTP server loaded.
+   */
   async start(): Promise<void> {
-    const { metrics: settings } = this.opts.config;
-    const metrics = this.metrics;
-    if (!metrics) return;
+    const { opts } = this;
+    const { metrics: settings } = opts.config;
+    if (!settings.enabled) return;
+    const [{ AgentMetrics }, { StatusLive }, { startHttpServer }] = await Promise.all([
+      import('../outputs/metrics.ts'),
+      import('./status-live.ts'),
+      import('../io/http-server.ts'),
+    ]);
+    const metrics = new AgentMetrics(
+      opts.version,
+      { health: () => this.records(), now: opts.now },
+      { devices: opts.config.devices, reorderWindowS: opts.config.detector.reorder_window_s },
+    );
+    this.metrics = metrics;
+    this.status = new StatusLive({
+      devices: opts.config.devices,
+      version: opts.version,
+      now: opts.now,
+      startedMs: this.startedMs,
+      records: () => this.records(),
+      mqttConnected: () => this.mqttConnected(),
+      log: opts.log,
+    });
     this.http = await startHttpServer({
       host: settings.host,
       port: settings.port,

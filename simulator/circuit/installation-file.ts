@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConfigError } from '../../agent/core/errors.ts';
 import { buildInstallationSchema, type InstallationFile } from './installation-schema.ts';
 import type { Parts } from './parts.ts';

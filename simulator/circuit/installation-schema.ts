@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Parts } from './parts.ts';
 
 const BATTERY_STATES = { fresh: 0, half: 0.5, end_of_life: 1 } as const;

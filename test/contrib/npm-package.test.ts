@@ -106,10 +106,11 @@ describe('npm pack', () => {
   it('keeps run free of the WebAssembly ngspice: no module cli.mjs imports statically reaches eecircuit-engine', () => {
     const dir = join(REPO, 'dist', 'esm');
     const source = (file: string) => readFileSync(join(dir, file), 'utf8');
+    // Whitespace is minified: `import{a as b}from"./chunk-X.mjs";` and `import"./chunk-Y.mjs";`, one after another.
     const staticImports = (file: string) =>
       [
-        ...source(file).matchAll(/^(?:import|export)\s[^;]*?from\s*"\.\/([^"]+)"|^import\s*"\.\/([^"]+)"/gm),
-      ].map((m) => (m[1] ?? m[2]) as string);
+        ...source(file).matchAll(/(?:^|[;\n])\s*(?:import|export)\s*(?:[^;"'`]*?\bfrom\s*)?"\.\/([^"]+)"/g),
+      ].map((m) => m[1] as string);
     const reached = new Set<string>();
     const visit = (file: string) => {
       if (reached.has(file)) return;

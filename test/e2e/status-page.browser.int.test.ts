@@ -39,7 +39,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('status page in headle
     const plot = join(dir, 'front-door.svg');
     const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
     const ctx = { stdout: quiet, stderr: quiet, exitCode: 0, version: 'test' };
-    await buildProgram(ctx).parseAsync(
+    await (await buildProgram(ctx)).parseAsync(
       ['wiring', 'check', join(REPO, 'circuits/examples/seed-final-12vac.yaml'), '--plot', plot],
       { from: 'user' },
     );

@@ -46,6 +46,18 @@ describe('the doorbell-agent command', () => {
     expect(stdout).toMatch(/replay \[options\] <trace>/);
   });
 
+  it('exits quietly when the reader of its output goes away (--help | head -1)', async () => {
+    const child = spawn(process.execPath, [BIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the help is written: the write fails with EPIPE
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('replays a contract example and prints the contract events on stdout', async () => {
     const examples = EXAMPLE_TRACES_DIR;
     const { code, stdout } = await runCli([

@@ -170,7 +170,7 @@ describe('health over real traffic from the emulated Uni', () => {
       file,
       `store: { path: ${JSON.stringify(config.store.path)} }\ndevices: [{ id: ${ID}, name: Front door }]\n`,
     );
-    await buildProgram(ctx).parseAsync(['status', '--config', file], { from: 'user' });
+    await (await buildProgram(ctx)).parseAsync(['status', '--config', file], { from: 'user' });
     const screen = out.join('');
     expect(screen).toMatch(/Front door \(shellyuni-98CDAC25AB01\), input 0/);
     expect(screen).toMatch(/Shelly {5}online, last report \d+ s ago \(coiot\)/);
