@@ -29,7 +29,7 @@ export const COMMANDS = [
   {
     name: 'wiring',
     usage: '',
-    description: 'Check doorbell → relay → Uni wiring with a SPICE model before installing it.',
+    description: 'Check doorbell → relay → Uni wiring with a SPICE model before installing it, or export it to CircuitJS.',
   },
   {
     name: 'demo',
