@@ -1,22 +1,17 @@
 import { channelKey } from '../core/channel-key.ts';
 import { uint16Ahead } from '../core/uint16.ts';
-import { earliest } from '../core/wake.ts';
+import { WakeQueue } from '../core/wake-queue.ts';
 import type { DetectorOutput } from '../detect/detector.ts';
-import type { DeviceNotice, Evidence, Path } from '../detect/evidence.ts';
+import type { DeviceNotice, Evidence } from '../detect/evidence.ts';
 import { BatteryMonitor } from './battery.ts';
 import { ChatterMonitor } from './chatter.ts';
 import { InputStuckMonitor } from './input-stuck.ts';
 import { MissedReportsMonitor } from './missed-reports.ts';
+import { type HealthChannel, healthRecord, type ShellyState, shellyWakeMs } from './monitor-state.ts';
 import { OfflineMonitor } from './offline.ts';
 import { problemEvent } from './problem-event.ts';
 import type { HealthChannelConfig, HealthRecord, HealthStore } from './record.ts';
-import {
-  HEALTH_PROBLEMS,
-  type HealthEvent,
-  type HealthParams,
-  type HealthProblem,
-  type Latch,
-} from './types.ts';
+import type { HealthEvent, HealthParams } from './types.ts';
 import { WiringMonitor } from './wiring.ts';
 
 /** Hold assumed for a press whose hold was not seen (recovered from a counter) on a mechanical chime: the seed's 2 s. */
@@ -24,31 +19,8 @@ const UNSEEN_MECHANICAL_HOLD_S = 2;
 /** Report times alone are written at most this often (SD cards), changes at once. */
 const REPORT_PERSIST_MS = 60_000;
 const MAX_COUNTER_STEP = 64;
-
-interface ShellyState {
-  device: string;
-  offline: OfflineMonitor;
-  missed: MissedReportsMonitor;
-  lastReportMs: number | null;
-  lastReportVia: Path | null;
-  channels: HealthChannel[];
-}
-
-interface HealthChannel {
-  config: HealthChannelConfig;
-  key: string;
-  shelly: ShellyState;
-  stuck: InputStuckMonitor;
-  chatter: ChatterMonitor;
-  wiring: WiringMonitor;
-  battery: BatteryMonitor;
-  level: boolean | null;
-  counter: number | null;
-  presses: number;
-  lastRing: HealthRecord['lastRing'];
-  savedMs: number | null;
-  dirty: boolean;
-}
+/** What `evaluate` returns when nothing changed (frozen: never appended to). */
+const NO_EVENTS: HealthEvent[] = Object.freeze([]) as unknown as HealthEvent[];
 
 /**
  * Every health monitor of every configured input, fed from the pipeline (`heard`, `notice`, `detected`) and
@@ -58,6 +30,8 @@ interface HealthChannel {
 export class HealthMonitor {
   private readonly shellys = new Map<string, ShellyState>();
   private readonly channels = new Map<string, HealthChannel>();
+  /** Each Shelly's next wake-up, updated whenever its monitors were evaluated (the only time they change). */
+  private readonly wakes = new WakeQueue<ShellyState>();
 
   constructor(
     configs: HealthChannelConfig[],
@@ -75,6 +49,7 @@ export class HealthMonitor {
           lastReportMs: null,
           lastReportVia: null,
           channels: [],
+          index: this.shellys.size,
         };
         this.shellys.set(config.device, shelly);
       }
@@ -105,6 +80,7 @@ export class HealthMonitor {
       // Written at once, so that `status` lists every configured doorbell from the start.
       this.persist(channel, startMs);
     }
+    for (const shelly of this.shellys.values()) this.wakes.set(shelly, shellyWakeMs(shelly));
   }
 
   knows(device: string): boolean {
@@ -181,22 +157,17 @@ export class HealthMonitor {
 
   /** Evaluates only the Shellys whose own monitors are due: a wake-up for one doorbell need not walk 1,000. */
   tick(nowMs: number): HealthEvent[] {
-    const due = [...this.shellys.values()].filter((shelly) => {
-      const wake = shellyWakeMs(shelly);
-      return wake !== null && wake <= nowMs;
-    });
+    const due = [...this.wakes.takeDue(nowMs)].sort((a, b) => a.index - b.index);
     return due.flatMap((shelly) => this.evaluate(nowMs, shelly));
   }
 
   nextWakeMs(): number | null {
-    let due: number | null = null;
-    for (const shelly of this.shellys.values()) due = earliest(due, shellyWakeMs(shelly));
-    return due;
+    return this.wakes.earliest();
   }
 
   /** The state of every configured input now, as `status`, Home Assistant and `/metrics` show it. */
   snapshot(nowMs: number): HealthRecord[] {
-    return [...this.channels.values()].map((channel) => this.record(channel, nowMs));
+    return [...this.channels.values()].map((channel) => healthRecord(channel, nowMs));
   }
 
   private applyEvidence(channel: HealthChannel, evidence: Evidence, nowMs: number): void {
@@ -216,83 +187,43 @@ export class HealthMonitor {
     if (evidence.completed !== undefined) channel.wiring.counterSteps();
   }
 
+  /** Every monitor of the Shelly looks again; most times nothing changed, and then nothing is allocated. */
   private evaluate(nowMs: number, shelly: ShellyState): HealthEvent[] {
-    const events: HealthEvent[] = [];
-    const problem = (latch: Latch, kind: HealthProblem, changed: boolean) => {
-      if (changed) events.push(problemEvent(shelly.device, kind, latch, nowMs));
-    };
-    problem(shelly.offline.latch, 'offline', shelly.offline.evaluate(nowMs));
-    problem(shelly.missed.latch, 'missed_reports', shelly.missed.evaluate(nowMs));
+    const { device, offline, missed } = shelly;
+    let events = NO_EVENTS;
+    if (offline.evaluate(nowMs)) events = add(events, problemEvent(device, 'offline', offline.latch, nowMs));
+    if (missed.evaluate(nowMs))
+      events = add(events, problemEvent(device, 'missed_reports', missed.latch, nowMs));
     const shellyChanged = events.length > 0;
     for (const channel of shelly.channels) {
+      const { stuck, chatter, wiring, battery } = channel;
       const before = events.length;
-      problem(channel.stuck.latch, 'input_stuck', channel.stuck.evaluate(nowMs));
-      problem(channel.chatter.latch, 'chatter', channel.chatter.evaluate(nowMs));
-      problem(channel.wiring.latch, 'wiring', channel.wiring.evaluate(nowMs));
-      const battery = channel.battery.evaluate(nowMs);
-      if (battery.event) events.push(battery.event);
-      problem(channel.battery.latch, 'battery_low', battery.changed);
+      if (stuck.evaluate(nowMs))
+        events = add(events, problemEvent(device, 'input_stuck', stuck.latch, nowMs));
+      if (chatter.evaluate(nowMs))
+        events = add(events, problemEvent(device, 'chatter', chatter.latch, nowMs));
+      if (wiring.evaluate(nowMs)) events = add(events, problemEvent(device, 'wiring', wiring.latch, nowMs));
+      const charge = battery.evaluate(nowMs);
+      if (charge.event) events = add(events, charge.event);
+      if (charge.changed) events = add(events, problemEvent(device, 'battery_low', battery.latch, nowMs));
       if (shellyChanged || events.length > before) channel.dirty = true;
       this.persist(channel, nowMs);
     }
+    this.wakes.set(shelly, shellyWakeMs(shelly));
     return events;
   }
 
   private persist(channel: HealthChannel, nowMs: number): void {
     const due = channel.savedMs === null || nowMs - channel.savedMs >= REPORT_PERSIST_MS;
     if (!channel.dirty && !due) return;
-    this.store.saveHealth(channel.key, this.record(channel, nowMs));
+    this.store.saveHealth(channel.key, healthRecord(channel, nowMs));
     channel.savedMs = nowMs;
     channel.dirty = false;
   }
-
-  private record(channel: HealthChannel, nowMs: number): HealthRecord {
-    const { shelly, config } = channel;
-    const latches: Record<HealthProblem, Latch> = {
-      offline: shelly.offline.latch,
-      missed_reports: shelly.missed.latch,
-      input_stuck: channel.stuck.latch,
-      chatter: channel.chatter.latch,
-      wiring: channel.wiring.latch,
-      battery_low: channel.battery.latch,
-    };
-    const estimate = channel.battery.estimate(nowMs);
-    return {
-      device: config.device,
-      input: config.input,
-      name: config.name,
-      savedMs: nowMs,
-      connected: shelly.offline.latch.on ? false : shelly.lastReportMs === null ? null : true,
-      lastReportMs: shelly.lastReportMs,
-      lastReportVia: shelly.lastReportVia,
-      presses: channel.presses,
-      lastRing: channel.lastRing,
-      problems: HEALTH_PROBLEMS.filter((kind) => latches[kind].on).map((kind) => ({
-        problem: kind,
-        detail: latches[kind].detail,
-        sinceMs: latches[kind].sinceMs,
-      })),
-      battery:
-        estimate === null
-          ? null
-          : {
-              percent: Math.round(estimate.ratio * 100),
-              volts: estimate.basis === 'adc' ? Math.round(estimate.volts * 100) / 100 : null,
-              basis: estimate.basis,
-              thresholdDateMs: estimate.thresholdDateMs,
-            },
-      pressMah: channel.battery.pressMah,
-      serialGapsTotal: shelly.missed.serialGapsTotal,
-    };
-  }
 }
 
-function shellyWakeMs(shelly: ShellyState): number | null {
-  let wake = earliest(shelly.offline.nextWakeMs(), shelly.missed.nextWakeMs());
-  for (const channel of shelly.channels) {
-    wake = earliest(wake, channel.stuck.nextWakeMs());
-    wake = earliest(wake, channel.chatter.nextWakeMs());
-    wake = earliest(wake, channel.battery.nextWakeMs());
-  }
-  return wake;
+function add(events: HealthEvent[], event: HealthEvent): HealthEvent[] {
+  if (events === NO_EVENTS) return [event];
+  events.push(event);
+  return events;
 }
