@@ -1,15 +1,38 @@
 /**
- * Datagrams per second through decode (+ dedupe + detect) on one core, beside the `shellies` npm package
- * (node-shellies) decoding the same datagrams. Usage: npx tsx bench/decode-throughput.ts [datagrams]
+ * Datagrams per second through the live CoIoT pipeline, built as `run` builds it (`buildDecisionGraph`: address
+ * pins and rate limits on, health monitors on its hooks), beside the `shellies` npm package (node-shellies)
+ * decoding the very same datagrams, in the same run, on one core. The datagrams are a day in the life of 1,000
+ * SHUNI-1s on a virtual clock: periodic re-sends every 15 s (same serial, same payload) and presses (rise, release
+ * with `S`, the event string cleared 5 s later: each a new serial). Each round builds fresh graphs (outside the
+ * timing) and times every side on the same chunk of 10,000 datagrams in turn, so that a busy machine slows all sides
+ * alike; the ratio is taken per round.
+ *
+ * Usage: npx tsx bench/decode-throughput.ts [datagrams=300000] [rounds=5] [sides=all] [presses per doorbell a day=24]
+ * Lines: `live pipeline` = `graph.pipeline.coiotDatagram` + `graph.tick` when due (what `run` calls per datagram);
+ * `+ delivery step` = the same inside `Delivery.step` on a SQLite store (the transaction `run` wraps each datagram
+ * in); `decode only` = packet + status payload of every datagram, no de-duplication (like for like with shellies).
  */
+
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parse } from 'coap-packet';
+import { configSchema } from '../agent/config/schema.ts';
 import { silentLogger } from '../agent/core/logger.ts';
-import { Detector, MemoryChannelStore } from '../agent/detect/detector.ts';
+import { type DetectorOutput, MemoryChannelStore } from '../agent/detect/detector.ts';
+import { MemoryHealthStore } from '../agent/health/record.ts';
 import { decodeCoiot } from '../agent/protocol/coiot-packet.ts';
 import { SHUNI1_SENSORS } from '../agent/protocol/coiot-sensors.ts';
 import { decodeStatus } from '../agent/protocol/coiot-status.ts';
-import { Pipeline } from '../agent/runtime/pipeline.ts';
+import { buildDecisionGraph } from '../agent/runtime/decision-graph.ts';
+import { Delivery } from '../agent/runtime/delivery.ts';
+import { HealthRuntime } from '../agent/runtime/health-runtime.ts';
+import { pinsFrom } from '../agent/runtime/security-setup.ts';
+import { SqliteStore } from '../agent/store/channel-store.ts';
+import { SqliteHealthStore } from '../agent/store/health-store.ts';
 import { encodeStatus, shuniValues } from '../simulator/emulator/coiot-encode.ts';
 
 const require = createRequire(import.meta.url);
@@ -18,77 +41,250 @@ const coap = require('coap') as { IncomingMessage: new (packet: unknown, rinfo: 
 const ShelliesMessage = require('shellies/lib/coap/message.js') as new (msg: unknown) => { payload: unknown };
 
 const total = Number(process.argv[2] ?? 300_000);
+const rounds = Number(process.argv[3] ?? 5);
+/** Which sides to run (comma-separated; default all): handy under `node --cpu-prof`. */
+const only = process.argv[4]?.split(',');
 const DEVICES = 1_000;
+const PERIOD_MS = 15_000;
+/** Presses per doorbell per day: 24 by default, a busy front door (1,000 doorbells: ~0.3 presses/s in all). */
+const pressesPerDay = Number(process.argv[5] ?? 24);
+const PRESS_EVERY_MS = 86_400_000 / pressesPerDay;
 const macOf = (i: number) => `98CDAC${i.toString(16).toUpperCase().padStart(6, '0')}`;
+const addressOf = (i: number) => `10.0.${i >> 8}.${i & 255}`;
 
-/** A day in the life of 1,000 Unis: mostly periodic re-reports, with presses (rise, then release with S). */
-function makeDatagrams(): Array<{ bytes: Buffer; src: string }> {
-  const out: Array<{ bytes: Buffer; src: string }> = [];
-  const state = Array.from({ length: DEVICES }, () => ({ serial: 1, mid: 0, count: 0, level: false }));
-  const idle = { level: false, event: '', count: 0 };
-  for (let n = 0; out.length < total; n++) {
-    const i = n % DEVICES;
-    const s = state[i] as (typeof state)[number];
-    const pressing = n % 97 === 0;
-    if (pressing) {
-      s.level = !s.level;
-      s.serial = (s.serial % 65_535) + 1;
-      if (!s.level) s.count = (s.count + 1) % 65_536;
+interface Datagram {
+  t: number;
+  bytes: Buffer;
+  src: string;
+}
+
+/** The wire traffic of 1,000 Unis, in arrival order, and how many presses it holds. */
+function makeTraffic(): { datagrams: Datagram[]; presses: number } {
+  let seed = 42;
+  const rand = () => {
+    seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  // ~70 datagrams/s in all: run the clock until `total` of them were sent.
+  const endMs = Math.ceil(
+    (total / (DEVICES / (PERIOD_MS / 1000) + (3 * DEVICES) / (PRESS_EVERY_MS / 1000))) * 1000,
+  );
+  const datagrams: Datagram[] = [];
+  let presses = 0;
+  for (let i = 0; i < DEVICES; i++) {
+    // What changes the status (a new serial): rise, release with S and a counter step, the event string expiring.
+    const changes: Array<{ t: number; level: boolean; event: string; step: number }> = [];
+    for (let t = rand() * PRESS_EVERY_MS * 2; t < endMs - 10_000; t += 1_000 + rand() * PRESS_EVERY_MS * 2) {
+      const hold = 150 + rand() * 500;
+      changes.push({ t, level: true, event: '', step: 0 });
+      changes.push({ t: t + hold, level: false, event: 'S', step: 1 });
+      changes.push({ t: t + hold + 5_000, level: false, event: '', step: 0 });
+      presses++;
+      t += hold + 5_000;
     }
-    const bytes = encodeStatus({
-      deviceType: 'SHUNI-1',
-      mac: macOf(i),
-      messageId: s.mid++,
-      serial: s.serial,
-      values: shuniValues({
-        inputs: [{ level: s.level, event: pressing && !s.level ? 'S' : '', count: s.count }, idle],
-      }),
-    });
-    out.push({ bytes, src: `10.0.${i >> 8}.${i & 255}:5683` });
+    const state = {
+      serial: 1 + Math.floor(rand() * 60_000),
+      mid: Math.floor(rand() * 65_536),
+      level: false,
+      event: '',
+      count: Math.floor(rand() * 65_536),
+    };
+    const send = (t: number) =>
+      datagrams.push({
+        t: Math.round(t),
+        src: `${addressOf(i)}:5683`,
+        bytes: encodeStatus({
+          deviceType: 'SHUNI-1',
+          mac: macOf(i),
+          messageId: state.mid++,
+          serial: state.serial,
+          values: shuniValues({
+            inputs: [
+              { level: state.level, event: state.event, count: state.count },
+              { level: false, event: '', count: 0 },
+            ],
+          }),
+        }),
+      });
+    let next = 0;
+    const applyChangesUntil = (until: number) => {
+      for (; next < changes.length && (changes[next] as (typeof changes)[number]).t <= until; next++) {
+        const change = changes[next] as (typeof changes)[number];
+        state.serial = (state.serial % 65_535) + 1;
+        state.level = change.level;
+        state.event = change.event;
+        state.count = (state.count + change.step) % 65_536;
+        send(change.t);
+      }
+    };
+    for (let t = rand() * PERIOD_MS; t < endMs; t += PERIOD_MS) {
+      applyChangesUntil(t);
+      send(t);
+    }
+    applyChangesUntil(Number.POSITIVE_INFINITY);
   }
-  return out;
+  datagrams.sort((a, b) => a.t - b.t);
+  return { datagrams, presses };
 }
 
-function measure(
-  label: string,
-  datagrams: Array<{ bytes: Buffer; src: string }>,
-  fn: (d: { bytes: Buffer; src: string }, i: number) => void,
-) {
-  for (let i = 0; i < Math.min(20_000, datagrams.length); i++) fn(datagrams[i] as never, i); // warm-up
-  const start = process.hrtime.bigint();
-  datagrams.forEach(fn);
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const rate = datagrams.length / seconds;
-  console.log(`${label.padEnd(44)} ${Math.round(rate).toLocaleString('en').padStart(10)} datagrams/s`);
-  return rate;
-}
-
-const datagrams = makeDatagrams();
-console.log(
-  `${datagrams.length.toLocaleString('en')} SHUNI-1 datagrams from ${DEVICES} devices (~1 % presses)\n`,
-);
-
-const oursDecode = measure('doorbell-agent decode (packet + G payload)', datagrams, (d) => {
-  decodeStatus(decodeCoiot(d.bytes), SHUNI1_SENSORS);
+const config = configSchema.parse({
+  devices: Array.from({ length: DEVICES }, (_, i) => ({
+    id: `shellyuni-${macOf(i)}`,
+    address: addressOf(i),
+    chime: { mode: 'mechanical' },
+  })),
 });
-const shellies = measure('shellies (node-shellies) decode', datagrams, (d) => {
+
+/** The graph as `run` builds it (`startAgent`), minus sockets: the same function, pins and rate limits on. */
+function liveGraph(withDelivery: boolean) {
+  let dir: string | undefined;
+  let store: SqliteStore | undefined;
+  let health: HealthRuntime;
+  let delivery: Delivery | undefined;
+  if (withDelivery) {
+    // On tmpfs when there is one: the health records `run` writes once a minute per doorbell cost fsyncs by time,
+    // not by datagram, and this run squeezes 72 virtual minutes into seconds.
+    dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'bench-decode-'));
+    store = new SqliteStore(join(dir, 'state.sqlite'));
+    const database = store.database;
+    health = new HealthRuntime(config, new SqliteHealthStore(database), () => {});
+    delivery = new Delivery(store, silentLogger, {
+      maxEntries: config.outbox.max_entries,
+      send: async () => {},
+      afterStep: () => health.flush(),
+    });
+    delivery.open();
+  } else health = new HealthRuntime(config, new MemoryHealthStore(), () => {});
+  const graph = buildDecisionGraph({
+    config,
+    log: silentLogger,
+    channels: store ?? new MemoryChannelStore(),
+    health,
+    pins: pinsFrom(config),
+    hooks: {
+      onProblem: () => {},
+      onAddressToVerify: () => {},
+      onNewCoiotDevice: () => {},
+      onCoiotAccepted: () => {},
+    },
+    startMs: 0,
+  });
+  let rings = 0;
+  const count = (output: DetectorOutput | null) => {
+    if (output) rings += output.rings.length;
+    health.flush();
+  };
+  const step = delivery
+    ? (decide: () => DetectorOutput) => count((delivery as Delivery).step(decide))
+    : (decide: () => DetectorOutput) => count(decide());
+  return {
+    graph,
+    feed(d: Datagram) {
+      for (let due = graph.nextWakeMs(); due !== null && due <= d.t; due = graph.nextWakeMs()) {
+        const at = due;
+        step(() => graph.tick(at));
+      }
+      step(() => graph.pipeline.coiotDatagram(d.bytes, d.src, d.t));
+    },
+    finish() {
+      for (let due = graph.nextWakeMs(); due !== null; due = graph.nextWakeMs()) {
+        const at = due;
+        step(() => graph.tick(at));
+      }
+      return rings;
+    },
+    close() {
+      delivery?.close();
+      store?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function shellies(d: Datagram) {
   const message = new ShelliesMessage(
     new coap.IncomingMessage(parse(d.bytes), { address: '10.0.0.1', port: 5683 }),
   );
   if (!message.payload) throw new Error('shellies did not decode');
-});
-const channels = Array.from({ length: DEVICES }, (_, i) => ({
-  device: `shellyuni-${macOf(i)}`,
-  input: 0,
-  chime: { mode: 'mechanical' as const, durationS: null, settleS: 1 },
-}));
-let clock = 0;
-const pipeline = new Pipeline(new Detector(channels, new MemoryChannelStore()), silentLogger);
-const full = measure('doorbell-agent decode + dedupe + detect', datagrams, (d) => {
-  clock += 1;
-  pipeline.coiotDatagram(d.bytes, d.src, clock);
-});
+}
 
-console.log(`\nratio decode ours/shellies: ${(oursDecode / shellies).toFixed(2)}`);
-console.log(`full pipeline vs target 50,000/s: ${(full / 50_000).toFixed(2)}x`);
-console.log(`pipeline: ${JSON.stringify(pipeline.stats)}`);
+function decodeOnly(d: Datagram) {
+  decodeStatus(decodeCoiot(d.bytes), SHUNI1_SENSORS);
+}
+
+const { datagrams, presses } = makeTraffic();
+console.log(
+  `${datagrams.length.toLocaleString('en')} SHUNI-1 datagrams from ${DEVICES} Unis over ${Math.round((datagrams.at(-1)?.t ?? 0) / 60_000)} virtual minutes: ${presses} presses (${pressesPerDay} a doorbell a day), ${(((3 * presses) / datagrams.length) * 100).toFixed(1)} % of the datagrams a new status\n`,
+);
+
+type Side = 'live' | 'delivery' | 'decode' | 'shellies';
+const SIDES: Side[] = ['shellies', 'live', 'decode', 'delivery'].filter(
+  (side) => !only || only.includes(side),
+) as Side[];
+/** Chunks of datagrams, each timed on every side in turn: a busy machine slows both sides alike. */
+const CHUNK = 10_000;
+/**
+ * A minor collection before each timed chunk, outside the timing: otherwise the garbage one side left behind is
+ * collected while the next side runs, and charged to it.
+ */
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as (options: { type: 'minor' | 'major' }) => void;
+const rates: Record<Side, number[]> = { live: [], delivery: [], decode: [], shellies: [] };
+const ratios: number[] = [];
+let last: { rings: number; stats: unknown } | undefined;
+for (let round = 0; round <= rounds; round++) {
+  const graph = liveGraph(false);
+  const withDelivery = liveGraph(true);
+  const run: Record<Side, (d: Datagram) => void> = {
+    shellies,
+    live: (d) => graph.feed(d),
+    decode: decodeOnly,
+    delivery: (d) => withDelivery.feed(d),
+  };
+  const ns: Record<Side, number> = { live: 0, delivery: 0, decode: 0, shellies: 0 };
+  for (let from = 0, k = 0; from < datagrams.length; from += CHUNK, k++) {
+    const to = Math.min(from + CHUNK, datagrams.length);
+    for (let j = 0; j < SIDES.length; j++) {
+      const side = SIDES[(j + k) % SIDES.length] as Side;
+      const fn = run[side];
+      collect({ type: 'minor' });
+      const start = process.cpuUsage();
+      for (let i = from; i < to; i++) fn(datagrams[i] as Datagram);
+      const used = process.cpuUsage(start);
+      ns[side] += (used.user + used.system) * 1000;
+    }
+  }
+  const rings = graph.finish();
+  const deliveredRings = withDelivery.finish();
+  for (const [side, rung] of [
+    ['live', rings],
+    ['delivery', deliveredRings],
+  ] as const)
+    if (SIDES.includes(side) && rung !== presses)
+      throw new Error(`${side}: ${rung} rings for ${presses} presses`);
+  last = { rings, stats: graph.graph.pipeline.stats };
+  graph.close();
+  withDelivery.close();
+  if (round === 0) continue; // warm-up
+  for (const side of SIDES) rates[side].push(datagrams.length / (ns[side] / 1e9));
+  ratios.push(ns.shellies / ns.live);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const fmt = (x: number) => Math.round(x).toLocaleString('en').padStart(10);
+const line = (label: string, xs: number[]) =>
+  console.log(
+    `${label.padEnd(52)} ${fmt(median(xs))} datagrams/s  (rounds ${fmt(Math.min(...xs)).trim()}–${fmt(Math.max(...xs)).trim()})`,
+  );
+line('shellies (node-shellies) decode', rates.shellies);
+line('doorbell-agent live pipeline (pins, rate limits)', rates.live);
+line('doorbell-agent live pipeline + delivery step (SQLite)', rates.delivery);
+line('doorbell-agent decode only (every datagram)', rates.decode);
+const sorted = [...ratios].sort((a, b) => a - b);
+console.log(
+  `\nratio live pipeline / shellies: ${median(ratios).toFixed(2)}x median of ${ratios.length} rounds (${(sorted[0] as number).toFixed(2)}–${(sorted.at(-1) as number).toFixed(2)}); target ≥ 3x, floor 1.5x`,
+);
+console.log(
+  `ratio + delivery step / shellies: ${(median(rates.delivery) / median(rates.shellies)).toFixed(2)}x; decode only / shellies: ${(median(rates.decode) / median(rates.shellies)).toFixed(2)}x`,
+);
+console.log(`rings: ${last?.rings} of ${presses} presses; pipeline: ${JSON.stringify(last?.stats)}`);

@@ -11,6 +11,8 @@ import { type HealthParams, Latch } from './types.ts';
 /** Clear `battery_low` only this far above `warn_below`, so ADC noise at the edge does not flap it. */
 const CLEAR_MARGIN = 0.05;
 const DAY_MS = 24 * 3600 * 1000;
+/** Without an estimate (no ADC reading yet, no install date): made once, `evaluate` runs for every report. */
+const UNCHANGED = Object.freeze({ changed: false, event: null });
 
 /**
  * `battery_low` and the `battery` events of one loop cell: from the ADC when it is wired to the cell, else from
@@ -47,7 +49,7 @@ export class BatteryMonitor {
   evaluate(nowMs: number): { changed: boolean; event: BatteryEvent | null } {
     this.evaluatedMs = nowMs;
     const est = this.estimate(nowMs);
-    if (est === null) return { changed: false, event: null };
+    if (est === null) return UNCHANGED;
     const percent = Math.round(est.ratio * 100);
     const volts = est.basis === 'adc' ? round2(est.volts) : null;
     let event: BatteryEvent | null = null;

@@ -71,11 +71,11 @@ export class MissedReportsMonitor {
 
   evaluate(nowMs: number): boolean {
     const { coiot, mqtt } = this.count(nowMs);
+    if (coiot + mqtt < this.params.missedMax) return this.latch.set(false, '', nowMs);
     const window = `${Math.round(this.params.missedWindowS / 60)} min`;
-    const on = coiot + mqtt >= this.params.missedMax;
     return this.latch.set(
-      on,
-      on ? `${coiot} CoIoT and ${mqtt} MQTT periodic reports lost in the last ${window}` : '',
+      true,
+      `${coiot} CoIoT and ${mqtt} MQTT periodic reports lost in the last ${window}`,
       nowMs,
     );
   }

@@ -9,16 +9,16 @@ import type { HealthChannelConfig, HealthRecord } from './record.ts';
 import { HEALTH_PROBLEMS, type HealthProblem, type Latch } from './types.ts';
 import type { WiringMonitor } from './wiring.ts';
 
-/** The monitors of one Shelly and of each of its inputs, as `HealthMonitor` keeps them, and what is read off them. */
+/** What `HealthMonitor` keeps per Shelly and per input, and what it reads out of it. */
 export interface ShellyState {
   device: string;
+  /** Its place in the configuration: Shellys due together are evaluated in this order. */
+  index: number;
   offline: OfflineMonitor;
   missed: MissedReportsMonitor;
   lastReportMs: number | null;
   lastReportVia: Path | null;
   channels: HealthChannel[];
-  /** `shellyWakeMs` as of its last evaluation (its monitors change only then): 1,000 of them are cheap to scan. */
-  wakeMs: number | null;
 }
 
 export interface HealthChannel {
@@ -37,7 +37,7 @@ export interface HealthChannel {
   dirty: boolean;
 }
 
-/** One input's health as `status`, Home Assistant and `/metrics` show it. */
+/** The state of one input as `status`, Home Assistant and `/metrics` show it (and as it is persisted). */
 export function healthRecord(channel: HealthChannel, nowMs: number): HealthRecord {
   const { shelly, config } = channel;
   const latches: Record<HealthProblem, Latch> = {
@@ -78,7 +78,7 @@ export function healthRecord(channel: HealthChannel, nowMs: number): HealthRecor
   };
 }
 
-/** When the earliest of a Shelly's monitors wants to be evaluated again. */
+/** The earliest time any monitor of this Shelly wants to look again. */
 export function shellyWakeMs(shelly: ShellyState): number | null {
   let wake = earliest(shelly.offline.nextWakeMs(), shelly.missed.nextWakeMs());
   for (const channel of shelly.channels) {

@@ -1,6 +1,6 @@
 import { channelKey } from '../core/channel-key.ts';
 import { uint16Ahead } from '../core/uint16.ts';
-import { earliest } from '../core/wake.ts';
+import { WakeQueue } from '../core/wake-queue.ts';
 import type { DetectorOutput } from '../detect/detector.ts';
 import type { DeviceNotice, Evidence } from '../detect/evidence.ts';
 import { BatteryMonitor } from './battery.ts';
@@ -11,7 +11,7 @@ import { type HealthChannel, healthRecord, type ShellyState, shellyWakeMs } from
 import { OfflineMonitor } from './offline.ts';
 import { problemEvent } from './problem-event.ts';
 import type { HealthChannelConfig, HealthRecord, HealthStore } from './record.ts';
-import type { HealthEvent, HealthParams, HealthProblem, Latch } from './types.ts';
+import type { HealthEvent, HealthParams } from './types.ts';
 import { WiringMonitor } from './wiring.ts';
 
 /** Hold assumed for a press whose hold was not seen (recovered from a counter) on a mechanical chime: the seed's 2 s. */
@@ -19,6 +19,8 @@ const UNSEEN_MECHANICAL_HOLD_S = 2;
 /** Report times alone are written at most this often (SD cards), changes at once. */
 const REPORT_PERSIST_MS = 60_000;
 const MAX_COUNTER_STEP = 64;
+/** What `evaluate` returns when nothing changed (frozen: never appended to). */
+const NO_EVENTS: HealthEvent[] = Object.freeze([]) as unknown as HealthEvent[];
 
 /**
  * Every health monitor of every configured input, fed from the pipeline (`heard`, `notice`, `detected`) and
@@ -30,6 +32,8 @@ export class HealthMonitor {
   private readonly channels = new Map<string, HealthChannel>();
   /** Channels evaluated since `takeTouched`: the only ones whose published state can have changed. */
   private readonly touched = new Set<HealthChannel>();
+  /** Each Shelly's next wake-up, updated whenever its monitors were evaluated (the only time they change). */
+  private readonly wakes = new WakeQueue<ShellyState>();
 
   constructor(
     configs: HealthChannelConfig[],
@@ -47,7 +51,7 @@ export class HealthMonitor {
           lastReportMs: null,
           lastReportVia: null,
           channels: [],
-          wakeMs: null,
+          index: this.shellys.size,
         };
         this.shellys.set(config.device, shelly);
       }
@@ -79,7 +83,7 @@ export class HealthMonitor {
       this.persist(channel, startMs);
       this.touched.add(channel);
     }
-    for (const shelly of this.shellys.values()) shelly.wakeMs = shellyWakeMs(shelly);
+    for (const shelly of this.shellys.values()) this.wakes.set(shelly, shellyWakeMs(shelly));
   }
 
   knows(device: string): boolean {
@@ -156,16 +160,12 @@ export class HealthMonitor {
 
   /** Evaluates only the Shellys whose own monitors are due: a wake-up for one doorbell need not walk 1,000. */
   tick(nowMs: number): HealthEvent[] {
-    const due = [...this.shellys.values()].filter(
-      (shelly) => shelly.wakeMs !== null && shelly.wakeMs <= nowMs,
-    );
+    const due = [...this.wakes.takeDue(nowMs)].sort((a, b) => a.index - b.index);
     return due.flatMap((shelly) => this.evaluate(nowMs, shelly));
   }
 
   nextWakeMs(): number | null {
-    let due: number | null = null;
-    for (const shelly of this.shellys.values()) due = earliest(due, shelly.wakeMs);
-    return due;
+    return this.wakes.earliest();
   }
 
   /** The records of the channels evaluated since the last call (what a state publisher needs to look at). */
@@ -197,27 +197,30 @@ export class HealthMonitor {
     if (evidence.completed !== undefined) channel.wiring.counterSteps();
   }
 
+  /** Every monitor of the Shelly looks again; most times nothing changed, and then nothing is allocated. */
   private evaluate(nowMs: number, shelly: ShellyState): HealthEvent[] {
-    const events: HealthEvent[] = [];
-    const problem = (latch: Latch, kind: HealthProblem, changed: boolean) => {
-      if (changed) events.push(problemEvent(shelly.device, kind, latch, nowMs));
-    };
-    problem(shelly.offline.latch, 'offline', shelly.offline.evaluate(nowMs));
-    problem(shelly.missed.latch, 'missed_reports', shelly.missed.evaluate(nowMs));
+    const { device, offline, missed } = shelly;
+    let events = NO_EVENTS;
+    if (offline.evaluate(nowMs)) events = add(events, problemEvent(device, 'offline', offline.latch, nowMs));
+    if (missed.evaluate(nowMs))
+      events = add(events, problemEvent(device, 'missed_reports', missed.latch, nowMs));
     const shellyChanged = events.length > 0;
     for (const channel of shelly.channels) {
+      const { stuck, chatter, wiring, battery } = channel;
       const before = events.length;
-      problem(channel.stuck.latch, 'input_stuck', channel.stuck.evaluate(nowMs));
-      problem(channel.chatter.latch, 'chatter', channel.chatter.evaluate(nowMs));
-      problem(channel.wiring.latch, 'wiring', channel.wiring.evaluate(nowMs));
-      const battery = channel.battery.evaluate(nowMs);
-      if (battery.event) events.push(battery.event);
-      problem(channel.battery.latch, 'battery_low', battery.changed);
+      if (stuck.evaluate(nowMs))
+        events = add(events, problemEvent(device, 'input_stuck', stuck.latch, nowMs));
+      if (chatter.evaluate(nowMs))
+        events = add(events, problemEvent(device, 'chatter', chatter.latch, nowMs));
+      if (wiring.evaluate(nowMs)) events = add(events, problemEvent(device, 'wiring', wiring.latch, nowMs));
+      const charge = battery.evaluate(nowMs);
+      if (charge.event) events = add(events, charge.event);
+      if (charge.changed) events = add(events, problemEvent(device, 'battery_low', battery.latch, nowMs));
       if (shellyChanged || events.length > before) channel.dirty = true;
       this.persist(channel, nowMs);
       this.touched.add(channel);
     }
-    shelly.wakeMs = shellyWakeMs(shelly);
+    this.wakes.set(shelly, shellyWakeMs(shelly));
     return events;
   }
 
@@ -228,4 +231,10 @@ export class HealthMonitor {
     channel.savedMs = nowMs;
     channel.dirty = false;
   }
+}
+
+function add(events: HealthEvent[], event: HealthEvent): HealthEvent[] {
+  if (events === NO_EVENTS) return [event];
+  events.push(event);
+  return events;
 }

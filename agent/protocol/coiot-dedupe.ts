@@ -1,3 +1,4 @@
+import { LruMap } from '../core/lru.ts';
 import { uint16Ahead } from '../core/uint16.ts';
 export type DedupeVerdict = 'new' | 'duplicate' | 'stale';
 
@@ -24,7 +25,7 @@ interface Last {
  * payload, and a packet can overtake its predecessor. Pure: time is passed in.
  */
 export class CoiotDeduper {
-  readonly #devices = new Map<string, Last>();
+  readonly #devices = new LruMap<string, Last>();
   readonly #maxDevices: number;
   readonly #window: number;
   readonly #staleMs: number;
@@ -45,12 +46,7 @@ export class CoiotDeduper {
    * Anything else — including a serial far behind, i.e. a reboot — is `new` and becomes the reference.
    */
   accept(deviceId: string, serial: number | undefined, payload: Buffer, nowMs: number): DedupeVerdict {
-    const last = this.#devices.get(deviceId);
-    if (last !== undefined) {
-      // Refresh LRU position.
-      this.#devices.delete(deviceId);
-      this.#devices.set(deviceId, last);
-    }
+    const last = this.#devices.get(deviceId); // now the most recently heard
 
     if (serial === undefined) {
       if (last?.payload.equals(payload)) return 'duplicate';
@@ -77,10 +73,9 @@ export class CoiotDeduper {
   }
 
   #remember(deviceId: string, last: Last): void {
-    this.#devices.delete(deviceId);
     this.#devices.set(deviceId, last);
     while (this.#devices.size > this.#maxDevices) {
-      const oldest = this.#devices.keys().next().value;
+      const oldest = this.#devices.oldestKey();
       if (oldest === undefined) break;
       this.#devices.delete(oldest);
     }

@@ -1,5 +1,7 @@
-import { parse } from 'coap-packet';
 import { InvalidDatagram } from '../core/errors.ts';
+import { type Devid, devidAt } from './coiot-devid.ts';
+
+export { shellyIdFor } from './coiot-devid.ts';
 
 /** CoIoT custom option numbers (Shelly "CoIoT protocol": base 3332, step 8). */
 export const OPTION_GLOBAL_DEVID = 3332;
@@ -36,138 +38,192 @@ export interface CoiotMessage {
   payload: Buffer;
 }
 
-/**
- * Gen1 device type → MQTT id prefix. Sources: reference §0 (SHUNI-1 → shellyuni), §4.1 (`shelly1-…`,
- * `shellyswitch25-…`), §1 (`shellyrgbw2-…`), and a public Homey Shelly app's `deviceCodes` table for the rest.
- */
-const MQTT_PREFIX: Readonly<Record<string, string>> = {
-  'SHUNI-1': 'shellyuni',
-  'SHSW-1': 'shelly1',
-  'SHSW-PM': 'shelly1pm',
-  'SHSW-25': 'shellyswitch25',
-  'SHIX3-1': 'shellyix3',
-  SHRGBW2: 'shellyrgbw2',
-  'SHDM-2': 'shellydimmer2',
-  'SHBTN-1': 'shellybutton1',
+/** Critical (odd) options named in errors as CoAP names them; others by number. */
+const CRITICAL_NAMES: Readonly<Record<number, string>> = {
+  1: 'If-Match',
+  3: 'Uri-Host',
+  5: 'If-None-Match',
+  7: 'Uri-Port',
+  9: 'OSCORE',
+  15: 'Uri-Query',
+  17: 'Accept',
+  19: 'Q-Block1',
+  23: 'Block2',
+  27: 'Block1',
+  31: 'Q-Block2',
+  35: 'Proxy-Uri',
+  39: 'Proxy-Scheme',
 };
-
-/** The id a Gen1 device uses on MQTT by default (`<model prefix>-<MAC>`); unknown types: `<type lowercased>-<id>`. */
-export function shellyIdFor(deviceType: string, id: string): string {
-  const prefix = MQTT_PREFIX[deviceType];
-  return prefix === undefined ? `${deviceType.toLowerCase()}-${id}` : `${prefix}-${id.toUpperCase()}`;
-}
+const URI_PATH = 11;
+const CODE_PUBLISH = 0x1e; // 0.30
+const CODE_CONTENT = 0x45; // 2.05
+const PAYLOAD_MARKER = 0xff;
 
 /**
- * Critical options coap-packet names. A publish carries none of them; Block1/Block2 in particular would mean the
- * payload is only a fragment.
+ * Decode one CoIoT datagram. Throws only `InvalidDatagram`.
+ *
+ * The CoAP frame (RFC 7252 §3) is walked here, in one pass and without allocating per option: this runs for every
+ * datagram the agent hears, floods included. It accepts exactly what `coap-packet` (the library the emulator
+ * encodes with) parses, then checks what a CoIoT publish must be: code 0.30 or 2.05, not a reset, options 3332,
+ * 3412 and 3420 at most once each and well-formed, and no critical option we do not act on.
  */
-const CRITICAL_NAMED = new Set([
-  'If-Match',
-  'Uri-Host',
-  'If-None-Match',
-  'Uri-Port',
-  'OSCORE',
-  'Uri-Query',
-  'Accept',
-  'Q-Block1',
-  'Block2',
-  'Block1',
-  'Q-Block2',
-  'Proxy-Uri',
-  'Proxy-Scheme',
-]);
-
-const DEVTYPE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
-const DEVID = /^[A-Za-z0-9]{1,32}$/;
-const VERSION = /^[0-9]{1,3}$/;
-
-/** Decode one CoIoT datagram. Throws only `InvalidDatagram`. */
 export function decodeCoiot(bytes: Uint8Array): CoiotMessage {
-  if (bytes.length > MAX_DATAGRAM_BYTES) throw new InvalidDatagram(`datagram of ${bytes.length} bytes`);
-  if (bytes.length < 4)
-    throw new InvalidDatagram(`datagram of ${bytes.length} bytes is shorter than a CoAP header`);
+  const length = bytes.length;
+  if (length > MAX_DATAGRAM_BYTES) throw new InvalidDatagram(`datagram of ${length} bytes`);
+  if (length < 4) throw new InvalidDatagram(`datagram of ${length} bytes is shorter than a CoAP header`);
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-  let packet: ReturnType<typeof parse>;
-  try {
-    packet = parse(buf);
-  } catch (e) {
-    throw new InvalidDatagram(`not a CoAP message: ${e instanceof Error ? e.message : String(e)}`, {
-      cause: e,
-    });
-  }
-  if (packet.reset) throw new InvalidDatagram('CoAP reset message');
-  if (packet.code !== '0.30' && packet.code !== '2.05') {
-    throw new InvalidDatagram(`CoAP code ${packet.code} is neither 0.30 nor 2.05`);
-  }
+  const first = buf[0] as number;
+  const code = buf[1] as number;
+  if (first >> 6 !== 1) throw notCoap('Unsupported version');
+  let index = 4;
+  let tokenLength = first & 15;
+  if (tokenLength === 13) tokenLength = byteAt(buf, index++) + 13;
+  else if (tokenLength === 14) {
+    tokenLength = ((byteAt(buf, index) << 8) | byteAt(buf, index + 1)) + 269;
+    index += 2;
+  } else if (tokenLength === 15) throw notCoap('Token length not allowed');
+  index += tokenLength;
 
-  const path: string[] = [];
-  let devid: Buffer | undefined;
-  let validity: Buffer | undefined;
-  let serial: Buffer | undefined;
-  for (const { name, value } of packet.options) {
-    const number = typeof name === 'string' && /^[0-9]+$/.test(name) ? Number(name) : name;
-    if (number === 'Uri-Path') path.push(value.toString('utf8'));
-    else if (number === OPTION_GLOBAL_DEVID) devid = once(devid, value, 3332);
-    else if (number === OPTION_STATUS_VALIDITY) validity = once(validity, value, 3412);
-    else if (number === OPTION_STATUS_SERIAL) serial = once(serial, value, 3420);
-    else if (typeof number === 'number' ? number % 2 === 1 : CRITICAL_NAMED.has(number)) {
-      // RFC 7252 §5.4.1: a critical (odd) option we do not act on means we must not process the message.
-      throw new InvalidDatagram(`unexpected critical CoAP option ${number}`);
+  let problem: string | undefined; // the first option a CoIoT publish must not have, thrown after the frame checks
+  let path = '';
+  let devidStart = -1;
+  let devidEnd = -1;
+  let validityStart = -1;
+  let validityEnd = -1;
+  let serialStart = -1;
+  let serialEnd = -1;
+  let payloadAt = length;
+  if (code === 0) {
+    if (length !== 4) throw notCoap('Empty messages must be empty');
+  } else {
+    let number = 0;
+    while (index < length) {
+      const byte = buf[index] as number;
+      if (byte === PAYLOAD_MARKER) {
+        payloadAt = index + 1;
+        break;
+      }
+      index++;
+      let delta = byte >> 4;
+      let size = byte & 15;
+      if (delta === 13) delta = byteAt(buf, index++) + 13;
+      else if (delta === 14) {
+        delta = ((byteAt(buf, index) << 8) | byteAt(buf, index + 1)) + 269;
+        index += 2;
+      } else if (delta === 15) throw notCoap('Wrong option delta');
+      if (size === 13) size = byteAt(buf, index++) + 13;
+      else if (size === 14) {
+        size = ((byteAt(buf, index) << 8) | byteAt(buf, index + 1)) + 269;
+        index += 2;
+      } else if (size === 15) throw notCoap('Wrong option length');
+      number += delta;
+      // A value that runs past the end is cut there (as coap-packet does); the checks below then see it short.
+      const start = index;
+      const end = Math.min(index + size, length);
+      index += size;
+      if (problem !== undefined) continue;
+      if (number === URI_PATH) path = appendPath(path, buf, start, end);
+      else if (number === OPTION_GLOBAL_DEVID) {
+        if (devidStart >= 0) problem = 'option 3332 repeated';
+        else {
+          devidStart = start;
+          devidEnd = end;
+        }
+      } else if (number === OPTION_STATUS_VALIDITY) {
+        if (validityStart >= 0) problem = 'option 3412 repeated';
+        else {
+          validityStart = start;
+          validityEnd = end;
+        }
+      } else if (number === OPTION_STATUS_SERIAL) {
+        if (serialStart >= 0) problem = 'option 3420 repeated';
+        else {
+          serialStart = start;
+          serialEnd = end;
+        }
+      } else if (number % 2 === 1) {
+        // RFC 7252 §5.4.1: a critical (odd) option we do not act on means we must not process the message.
+        problem = `unexpected critical CoAP option ${CRITICAL_NAMES[number] ?? number}`;
+      }
     }
   }
-
-  if (devid === undefined) throw new InvalidDatagram('option 3332 (device id) missing');
-  const { deviceType, id, protocolVersion } = splitDevid(devid);
-  const message: CoiotMessage = {
-    code: packet.code,
-    messageId: packet.messageId,
-    deviceType,
-    deviceId: shellyIdFor(deviceType, id),
-    mac: id.toUpperCase(),
-    protocolVersion,
-    path: path.length === 0 ? '' : `/${path.join('/')}`,
-    payload: packet.payload,
-  };
-  if (validity !== undefined) message.validityS = validitySeconds(uint16le(validity, 3412));
-  if (serial !== undefined) {
-    message.serial = uint16le(serial, 3420);
-    message.serialBytes = Buffer.from(serial);
+  if ((first & 0x30) === 0x30) throw new InvalidDatagram('CoAP reset message');
+  if (code !== CODE_PUBLISH && code !== CODE_CONTENT) {
+    const name = `${code >> 5}.${String(code & 31).padStart(2, '0')}`;
+    throw new InvalidDatagram(`CoAP code ${name} is neither 0.30 nor 2.05`);
   }
+  if (problem !== undefined) throw new InvalidDatagram(problem);
+  if (devidStart < 0) throw new InvalidDatagram('option 3332 (device id) missing');
+  if (devidEnd - devidStart > MAX_DEVID_BYTES)
+    throw new InvalidDatagram(`option 3332 is ${devidEnd - devidStart} bytes long`);
+  const devid = devidAt(buf, devidStart, devidEnd);
+  const message = new Decoded(
+    code === CODE_PUBLISH ? '0.30' : '2.05',
+    (buf[2] as number) * 256 + (buf[3] as number),
+    devid,
+    path,
+    buf.subarray(payloadAt),
+  );
+  if (validityStart >= 0)
+    message.validityS = validitySeconds(uint16le(buf, validityStart, validityEnd, 3412));
+  if (serialStart >= 0) message.serial = uint16le(buf, serialStart, serialEnd, 3420);
   return message;
 }
 
-function once(previous: Buffer | undefined, value: Buffer, option: number): Buffer {
-  if (previous !== undefined) throw new InvalidDatagram(`option ${option} repeated`);
-  return value;
+/** A decoded datagram; `serialBytes` is made only when someone asks for it. */
+class Decoded implements CoiotMessage {
+  deviceType: string;
+  deviceId: string;
+  mac: string;
+  protocolVersion: number;
+  validityS?: number;
+  serial?: number;
+
+  constructor(
+    public code: CoiotCode,
+    public messageId: number,
+    devid: Devid,
+    public path: string,
+    public payload: Buffer,
+  ) {
+    this.deviceType = devid.deviceType;
+    this.deviceId = devid.deviceId;
+    this.mac = devid.mac;
+    this.protocolVersion = devid.protocolVersion;
+  }
+
+  get serialBytes(): Buffer | undefined {
+    return this.serial === undefined ? undefined : Buffer.from([this.serial & 0xff, this.serial >> 8]);
+  }
 }
 
-function splitDevid(value: Buffer): { deviceType: string; id: string; protocolVersion: number } {
-  if (value.length > MAX_DEVID_BYTES) throw new InvalidDatagram(`option 3332 is ${value.length} bytes long`);
-  const text = value.toString('latin1');
-  const parts = text.split('#');
-  const [deviceType, id, version] = parts;
-  if (
-    parts.length !== 3 ||
-    deviceType === undefined ||
-    id === undefined ||
-    version === undefined ||
-    !DEVTYPE.test(deviceType) ||
-    !DEVID.test(id) ||
-    !VERSION.test(version)
-  ) {
-    throw new InvalidDatagram(`option 3332 ${JSON.stringify(text)} is not <type>#<id>#<version>`);
-  }
-  return { deviceType, id, protocolVersion: Number(version) };
+function notCoap(reason: string): InvalidDatagram {
+  return new InvalidDatagram(`not a CoAP message: ${reason}`);
+}
+
+function byteAt(buf: Buffer, index: number): number {
+  const byte = buf[index];
+  if (byte === undefined) throw notCoap('header runs past the end of the datagram');
+  return byte;
+}
+
+/** Uri-Path joined with `/`; the usual `/cit/s` comes out without making strings of its segments. */
+function appendPath(path: string, buf: Buffer, start: number, end: number): string {
+  const size = end - start;
+  if (path === '' && size === 3 && buf[start] === 0x63 && buf[start + 1] === 0x69 && buf[start + 2] === 0x74)
+    return '/cit';
+  if (path === '/cit' && size === 1 && buf[start] === 0x73) return '/cit/s';
+  return `${path}/${buf.toString('utf8', start, end)}`;
 }
 
 /**
  * Devices send 3412/3420 little-endian although the doc says network order: consecutive serials arrive as
  * `2b 01`, `30 01`, `31 01` and validity is always `96 00` (= 150 → 15 s, the default update period).
  */
-function uint16le(value: Buffer, option: number): number {
-  if (value.length !== 2) throw new InvalidDatagram(`option ${option} is ${value.length} bytes, expected 2`);
-  return value.readUInt16LE(0);
+function uint16le(buf: Buffer, start: number, end: number, option: number): number {
+  if (end - start !== 2) throw new InvalidDatagram(`option ${option} is ${end - start} bytes, expected 2`);
+  return (buf[start] as number) | ((buf[start + 1] as number) << 8);
 }
 
 /** Option 3412: the least significant bit picks the unit, 0 → ×0.1 s, 1 → ×4 s. */

@@ -54,6 +54,11 @@ export interface PinStats {
 }
 
 const MAX_RAISED_KEYS = 1_024;
+/** The verdicts without details, made once: `check` runs for every datagram. */
+const ACCEPT: PinVerdict = Object.freeze({ kind: 'accept' });
+const LEARNT: PinVerdict = Object.freeze({ kind: 'learnt' });
+const UNKNOWN: PinVerdict = Object.freeze({ kind: 'unknown', discovered: false });
+const DISCOVERED: PinVerdict = Object.freeze({ kind: 'unknown', discovered: true });
 
 export class AddressPins {
   readonly stats: PinStats = { spoofed: 0, learnt: 0, repinned: 0, refuted: 0 };
@@ -109,19 +114,18 @@ export class AddressPins {
 
   check(device: string, address: string, nowMs: number): PinVerdict {
     if (!this.configured.has(device)) {
-      if (!this.options.discovery || this.discovered.has(device))
-        return { kind: 'unknown', discovered: false };
-      if (this.discovered.size >= this.maxDiscovered) return { kind: 'unknown', discovered: false };
+      if (!this.options.discovery || this.discovered.has(device)) return UNKNOWN;
+      if (this.discovered.size >= this.maxDiscovered) return UNKNOWN;
       this.discovered.set(device, { device, address, source: 'learnt' });
-      return { kind: 'unknown', discovered: true };
+      return DISCOVERED;
     }
     const pin = this.pins.get(device);
     if (!pin) {
       this.set({ device, address, source: 'learnt' }, true);
       this.stats.learnt++;
-      return { kind: 'learnt' };
+      return LEARNT;
     }
-    if (pin.address === address) return { kind: 'accept' };
+    if (pin.address === address) return ACCEPT;
     this.stats.spoofed++;
     return {
       kind: 'spoofed',

@@ -1,3 +1,5 @@
+import { LruMap } from '../core/lru.ts';
+
 /**
  * Per-source token buckets for unauthenticated UDP, so a flood from one address (or from many forged ones)
  * cannot starve the reports of real devices nor grow memory. Pure: time comes in as `nowMs`.
@@ -34,7 +36,7 @@ export interface RateLimitStats {
 
 export class SourceRateLimiter {
   readonly stats: RateLimitStats = { allowed: 0, droppedSource: 0, droppedShared: 0 };
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets = new LruMap<string, Bucket>();
   private readonly shared: Bucket;
 
   constructor(private readonly options: RateLimitOptions) {
@@ -61,16 +63,12 @@ export class SourceRateLimiter {
     const ratePerS = this.options.ratePerS * share;
     const burst = this.options.burst * share;
     let bucket = this.buckets.get(address);
-    if (bucket) {
-      this.buckets.delete(address);
-    } else {
+    if (bucket === undefined) {
       bucket = { tokens: burst, atMs: nowMs, share };
-      if (this.buckets.size >= this.options.maxSources) {
-        const oldest = this.buckets.keys().next().value as string;
-        this.buckets.delete(oldest);
-      }
+      if (this.buckets.size >= this.options.maxSources)
+        this.buckets.delete(this.buckets.oldestKey() as string);
+      this.buckets.set(address, bucket);
     }
-    this.buckets.set(address, bucket);
     if (share > bucket.share) bucket.tokens += (share - bucket.share) * this.options.burst;
     bucket.share = share;
     refill(bucket, nowMs, ratePerS, burst);

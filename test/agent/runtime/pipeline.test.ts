@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../../agent/core/logger.ts';
 import { Detector, MemoryChannelStore } from '../../../agent/detect/detector.ts';
 import { BadInputLog } from '../../../agent/runtime/bad-input.ts';
-import { Pipeline } from '../../../agent/runtime/pipeline.ts';
+import { hostOf, Pipeline } from '../../../agent/runtime/pipeline.ts';
 import { encodeStatus, shuniValues } from '../../../simulator/emulator/coiot-encode.ts';
 
 const DEVICE = 'shellyuni-98CDAC25ABCD';
@@ -101,6 +102,50 @@ describe('pipeline', () => {
     p.coiotDatagram(status(2, false, 2, '000000000001'), '10.0.0.7:5683', 200);
     expect(p.stats.unknownDevices).toBe(2);
     expect(lines.filter((l) => l.msg.includes('not in the config'))).toHaveLength(1);
+  });
+
+  it('drops a re-send only when serial and payload are both the same: new data under an old serial is decoded', () => {
+    // docs/shelly-protocols.md §2.7: firmware was seen sending new data with an old serial (openHAB drops a packet
+    // only if serial AND payload are equal); a Uni's serial changes with its status, but the check stays.
+    const { pipeline: p } = pipeline();
+    p.coiotDatagram(status(7, false, 4), '10.0.0.5:5683', 0);
+    expect(p.coiotDatagram(status(7, false, 4), '10.0.0.5:5683', 15_000).rings).toEqual([]);
+    expect(p.stats.duplicates).toBe(1);
+    const rose = p.coiotDatagram(status(7, true, 4), '10.0.0.5:5683', 15_100);
+    expect(rose.rings).toHaveLength(1);
+    expect(p.stats.duplicates).toBe(1);
+  });
+});
+
+describe('hostOf', () => {
+  const byRegex = (source: string) => source.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+
+  it('takes the port and the brackets off, like the regexes it replaced', () => {
+    expect(hostOf('10.0.0.5:5683')).toBe('10.0.0.5');
+    expect(hostOf('[fe80::1]:5683')).toBe('fe80::1');
+    expect(hostOf('10.0.0.5')).toBe('10.0.0.5');
+    expect(hostOf('host:')).toBe('host:');
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc
+            .tuple(
+              fc.constantFrom('', '[', ']', '[\n', ':'),
+              fc.string(),
+              fc.constantFrom('', ']', ':', ':1', ']:53'),
+            )
+            .map((parts) => parts.join('')),
+          fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 65_535 })).map(([ip, port]) => `${ip}:${port}`),
+          fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 65_535 })).map(([ip, port]) => `[${ip}]:${port}`),
+        ),
+        (source) => {
+          expect(hostOf(source)).toBe(byRegex(source));
+          expect(hostOf(source)).toBe(byRegex(source)); // again, from what it remembered
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });
 
