@@ -232,7 +232,7 @@ function liveHooks(
       }),
     }),
     ...(options.fetchDescriptions !== false && {
-      onNewCoiotDevice: loadCoiotDescription(pipeline, log, (id) => httpPorts.get(id) ?? 80),
+      onNewCoiotDevice: loadCoiotDescription(pipeline, log, (id) => httpPorts.get(id) ?? 80, isStopped),
     }),
   };
 }
