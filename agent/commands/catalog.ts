@@ -29,7 +29,8 @@ export const COMMANDS = [
   {
     name: 'wiring',
     usage: '',
-    description: 'Check doorbell → relay → Uni wiring with a SPICE model before installing it, or export it to CircuitJS.',
+    description:
+      'Check doorbell → relay → Uni wiring with a SPICE model before installing it, or export it to CircuitJS.',
   },
   {
     name: 'demo',
