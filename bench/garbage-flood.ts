@@ -1,95 +1,35 @@
 /**
  * Sustained garbage beside real devices, end to end on loopback: the agent runs as a child process (as users run
- * it) publishing to a real mosquitto; 100 emulated Unis, each on its own loopback address, send byte-exact
- * SHUNI-1 reports and presses; a worker thread floods the CoIoT port from 256 other addresses with a mix of
- * random bytes, well-formed reports of unknown devices, and reports forging the real devices' ids. Prints ring
- * latency (rising-edge datagram sent → ring received) p50/p99/max, rings lost, the agent's RSS over time and
- * its own counters.
- * Usage: npx tsx bench/garbage-flood.ts [seconds=60] [garbage-per-second=20000] [devices=100]
- * (FLOOD_HEALTH=off runs the agent with `health.enabled: false`, to tell the cost of health monitoring apart.)
+ * it) publishing to a real mosquitto; 100 emulated Unis, each on its own loopback address, send byte-exact SHUNI-1
+ * reports (every 15 s) and presses (about 10 a second in all); worker threads flood the CoIoT port from 1,024 other
+ * addresses with random bytes, well-formed reports of unknown devices, and reports forging the real devices' ids.
+ *
+ * Prints: presses vs rings (latency from the rising-edge datagram leaving the Uni to the ring reaching an MQTT
+ * subscriber, p50/p99/max), the agent's RSS at the start, every 30 s and at the end, its CPU, datagrams sent vs
+ * received and the kernel's drop counter for the agent's socket (/proc/net/udp) and for the host (/proc/net/snmp).
+ * Then a ramp (FLOOD_RAMP=off to skip it): a few seconds at each of several rates, to show where the kernel starts
+ * dropping and what the agent's CPU is at each. Exits non-zero if a press did not ring or p99 > 50 ms.
+ *
+ * Usage: npx tsx bench/garbage-flood.ts [seconds=120] [garbage-per-second=100000] [devices=100]
+ * (FLOOD_HEALTH=off runs the agent with `health.enabled: false`, to tell the cost of health monitoring apart;
+ * FLOOD_THREADS=n sends from n worker threads, 1 by default: on a 2-core host a second one takes CPU from the agent.)
  */
-import { Worker } from 'node:worker_threads';
 import { connectAsync } from 'mqtt';
-import { encodeStatus, shuniValues } from '../simulator/emulator/coiot-encode.ts';
 import { FakeUni, macFor } from '../test/faults/support.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { freeUdpPort } from '../test/helpers/udp.ts';
+import { Flood, garbagePackets, socketDrops, udpCounters } from './flood-sender.ts';
 import { cpuSeconds, percentile, rssMb, spawnAgent } from './process-stats.ts';
 
-const seconds = Number(process.argv[2] ?? 60);
-const garbageRate = Number(process.argv[3] ?? 20_000);
+const seconds = Number(process.argv[2] ?? 120);
+const garbageRate = Number(process.argv[3] ?? 100_000);
 const devices = Number(process.argv[4] ?? 100);
+const RAMP = [25_000, 50_000, 100_000, 150_000, 200_000, 300_000];
+const RAMP_STEP_S = 5;
+const SOURCES = Array.from({ length: 1_024 }, (_, i) => `127.0.${9 + (i >> 8)}.${i & 255}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-
-/** The flood, in its own thread so that sending 20,000 datagrams a second does not skew the timing here. */
-const FLOOD = `
-const { workerData, parentPort } = require('node:worker_threads');
-const dgram = require('node:dgram');
-const { port, rate, packets, sources } = workerData;
-const sockets = [];
-let bound = 0;
-for (const address of sources) {
-  const s = dgram.createSocket('udp4');
-  s.on('error', () => {});
-  s.bind(0, address, () => { bound++; });
-  sockets.push(s);
-}
-let sent = 0, i = 0, stop = false;
-parentPort.on('message', (m) => { if (m === 'stop') stop = true; });
-const start = Date.now();
-const tick = () => {
-  if (stop) { for (const s of sockets) s.close(); parentPort.postMessage({ sent, seconds: (Date.now() - start) / 1000 }); return; }
-  if (bound < sockets.length) return setTimeout(tick, 5);
-  const due = Math.floor(((Date.now() - start) / 1000) * rate);
-  while (sent < due) {
-    const p = packets[i++ % packets.length];
-    sockets[i % sockets.length].send(p, port, '127.0.0.1');
-    sent++;
-  }
-  setTimeout(tick, 2);
-};
-tick();
-`;
-
-function garbagePackets(realMacs: string[]): Buffer[] {
-  const packets: Buffer[] = [];
-  let seed = 12345;
-  const rand = () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-  for (let n = 0; n < 4_000; n++) {
-    const kind = n % 10;
-    if (kind < 4) {
-      // Random bytes, 1–300 long.
-      packets.push(
-        Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 300) }, () => Math.floor(rand() * 256))),
-      );
-    } else {
-      // Well-formed reports: unknown devices, or a press forged for a real device.
-      const forged = kind >= 7;
-      const mac = forged
-        ? (realMacs[Math.floor(rand() * realMacs.length)] as string)
-        : (0x98cd00000000 + Math.floor(rand() * 0xffffff)).toString(16).toUpperCase();
-      packets.push(
-        encodeStatus({
-          deviceType: 'SHUNI-1',
-          mac,
-          messageId: n,
-          serial: 1 + (n % 65_000),
-          values: shuniValues({
-            inputs: [
-              { level: n % 2 === 0, event: 'S', count: n & 0xffff },
-              { level: false, event: '', count: 0 },
-            ],
-          }),
-        }),
-      );
-    }
-  }
-  return packets;
-}
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 async function main() {
   const broker = await startMosquitto();
@@ -117,69 +57,102 @@ async function main() {
     if (agentLog.length > 4_000_000) agentLog = agentLog.slice(-1_000_000);
   });
   const subscriber = await connectAsync(broker.url);
-  const sentAt = new Map<string, number>();
+  /** Per device, when each press not rung yet left the Uni, oldest first. */
+  const pending = new Map<string, number[]>();
   const latencies: number[] = [];
+  let unexpectedRings = 0;
   subscriber.on('message', (topic) => {
-    const device = topic.split('/')[1] as string;
-    const start = sentAt.get(device);
-    if (start !== undefined) {
-      latencies.push(nowMs() - start);
-      sentAt.delete(device);
-    }
+    const start = pending.get(topic.split('/')[1] as string)?.shift();
+    if (start === undefined) unexpectedRings++;
+    else latencies.push(nowMs() - start);
   });
   await subscriber.subscribeAsync('flood/+/ring', { qos: 1 });
   while (!agentLog.includes('"msg":"MQTT connected"')) await sleep(50);
+  let realSent = 0;
   for (const uni of unis) {
     await uni.open();
     await uni.report(); // first contact: baseline and address pin
+    realSent++;
   }
   await sleep(1_000);
 
-  const flood = new Worker(FLOOD, {
-    eval: true,
-    workerData: {
-      port: coiotPort,
-      rate: garbageRate,
-      packets: garbagePackets(unis.map((u) => u.mac)),
-      sources: Array.from({ length: 256 }, (_, i) => `127.0.9.${i}`),
-    },
-  });
-  const floodDone = new Promise<{ sent: number; seconds: number }>((resolve) =>
-    flood.once('message', resolve),
+  const pid = agent.pid as number;
+  const flood = new Flood(
+    coiotPort,
+    garbageRate,
+    garbagePackets(unis.map((u) => u.mac)),
+    SOURCES,
+    Number(process.env.FLOOD_THREADS ?? 1),
   );
+  await flood.ready();
   await sleep(2_000); // let the flood reach its rate
 
-  const pid = agent.pid as number;
+  const before = {
+    sent: await flood.sent(),
+    drops: socketDrops(coiotPort),
+    host: udpCounters(),
+    real: realSent,
+  };
   const cpuStart = cpuSeconds(pid);
-  const rss: Array<[number, number]> = [];
+  const rss: Array<[number, number]> = [[0, rssMb(pid)]];
   const started = Date.now();
   let presses = 0;
   let nextPeriodic = 0;
   const lastPress = new Map<FakeUni, number>();
   while (Date.now() - started < seconds * 1000) {
     const elapsed = Date.now() - started;
-    if (rss.length === 0 || elapsed - (rss.at(-1) as [number, number])[0] >= 5_000)
-      rss.push([elapsed, rssMb(pid)]);
+    if (elapsed - (rss.at(-1) as [number, number])[0] >= 30_000) rss.push([elapsed, rssMb(pid)]);
     // Periodic reports every 15 s per device, spread evenly.
     const dueReports = Math.floor((elapsed / 15_000) * devices);
-    for (; nextPeriodic < dueReports; nextPeriodic++)
+    for (; nextPeriodic < dueReports; nextPeriodic++, realSent++)
       await (unis[nextPeriodic % devices] as FakeUni).report(false);
     // About 10 presses a second in all; one device at most every 3 s.
     const uni = unis[Math.floor(Math.random() * devices)] as FakeUni;
-    if (!uni.level && Date.now() - (lastPress.get(uni) ?? 0) > 3_000 && !sentAt.has(uni.id)) {
+    if (!uni.level && Date.now() - (lastPress.get(uni) ?? 0) > 3_000) {
       lastPress.set(uni, Date.now());
-      sentAt.set(uni.id, nowMs());
+      const queue = pending.get(uni.id) ?? [];
+      pending.set(uni.id, queue);
+      queue.push(nowMs());
       await uni.pressDown();
       presses++;
+      realSent += 2;
       setTimeout(() => void uni.release(), 120);
     }
     await sleep(100);
   }
-  await sleep(2_000);
+  await sleep(2_000); // the last rings
+  const mainS = (Date.now() - started) / 1000;
   rss.push([Date.now() - started, rssMb(pid)]);
-  const cpu = cpuSeconds(pid) - cpuStart;
-  flood.postMessage('stop');
-  const sentGarbage = await floodDone;
+  const cpu = (cpuSeconds(pid) - cpuStart) / mainS;
+  const after = {
+    sent: await flood.sent(),
+    drops: socketDrops(coiotPort),
+    host: udpCounters(),
+    real: realSent,
+  };
+
+  const ramp: Array<{ offered: number; achieved: number; dropped: number; cpu: number }> = [];
+  if (process.env.FLOOD_RAMP !== 'off') {
+    for (const rate of RAMP) {
+      flood.setRate(rate);
+      await sleep(1_000);
+      const sent0 = await flood.sent();
+      const drops0 = socketDrops(coiotPort);
+      const cpu0 = cpuSeconds(pid);
+      const t0 = Date.now();
+      await sleep(RAMP_STEP_S * 1000);
+      const s = (Date.now() - t0) / 1000;
+      const sent = (await flood.sent()) - sent0;
+      ramp.push({
+        offered: rate,
+        achieved: sent / s,
+        dropped: socketDrops(coiotPort) - drops0,
+        cpu: (cpuSeconds(pid) - cpu0) / s,
+      });
+    }
+  }
+  const garbageTotal = await flood.stop();
+  const dropsTotal = socketDrops(coiotPort);
   agent.kill('SIGTERM');
   await new Promise((r) => agent.once('exit', r));
   const stopped = agentLog
@@ -189,34 +162,45 @@ async function main() {
     .at(-1);
 
   const sorted = [...latencies].sort((a, b) => a - b);
-  const steady = rss.filter(([t]) => t >= 10_000).map(([, mb]) => mb);
+  const p99 = percentile(sorted, 0.99);
+  const garbage = after.sent - before.sent;
+  const real = after.real - before.real;
+  const dropped = after.drops - before.drops;
   console.log(
-    `garbage flood: ${seconds} s, ${devices} real devices, ${presses} presses` +
+    `garbage flood: ${Math.round(mainS)} s at ${fmt(garbageRate)} garbage datagrams/s, ${devices} real Unis, ${presses} presses` +
       (process.env.FLOOD_HEALTH === 'off' ? ' (health monitoring off)' : ''),
   );
   console.log(
-    `  garbage sent:    ${sentGarbage.sent} datagrams (${Math.round(sentGarbage.sent / sentGarbage.seconds)}/s, 40% random bytes, 30% unknown devices, 30% forged real ids, 256 sources)`,
+    `  garbage:         ${fmt(garbage)} datagrams sent (${fmt(garbage / mainS)}/s from ${SOURCES.length} addresses: 40 % random bytes, 30 % unknown devices, 30 % forged real ids)`,
   );
   console.log(
-    `  rings:           ${latencies.length}/${presses} received, ${presses - latencies.length} lost` +
-      ` — latency p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${percentile(sorted, 0.99).toFixed(1)} ms, max ${(sorted.at(-1) ?? Number.NaN).toFixed(1)} ms`,
+    `  rings:           ${latencies.length} rung of ${presses} presses (${presses - latencies.length} missing, ${unexpectedRings} unexpected) — latency p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(sorted.at(-1) ?? Number.NaN).toFixed(1)} ms`,
   );
   console.log(
-    `  agent RSS (MB):  ${rss.map(([t, mb]) => `${Math.round(t / 1000)}s:${mb.toFixed(1)}`).join(' ')}`,
+    `  datagrams:       ${fmt(garbage + real)} sent (${fmt(real)} by the Unis), ${fmt(garbage + real - dropped)} received, ${fmt(dropped)} dropped by the kernel (${((dropped / (garbage + real)) * 100).toFixed(2)} %, the socket's drop counter); host UDP RcvbufErrors +${fmt(after.host.rcvbufErrors - before.host.rcvbufErrors)}, InErrors +${fmt(after.host.inErrors - before.host.inErrors)}`,
   );
-  if (steady.length > 1)
+  console.log(
+    `  agent RSS (MB):  ${rss.map(([t, mb]) => `${Math.round(t / 1000)} s: ${mb.toFixed(1)}`).join(', ')}`,
+  );
+  console.log(`  agent CPU:       ${(cpu * 100).toFixed(0)} % of one core`);
+  if (ramp.length > 0) {
+    console.log('  ramp (garbage offered → sent, dropped by the kernel, agent CPU):');
+    for (const step of ramp)
+      console.log(
+        `    ${fmt(step.offered).padStart(8)}/s → ${fmt(step.achieved).padStart(8)}/s, dropped ${((step.dropped / (step.achieved * RAMP_STEP_S)) * 100).toFixed(2).padStart(6)} %, CPU ${(step.cpu * 100).toFixed(0)} %`,
+      );
+    const first = ramp.find((step) => step.dropped > 0.001 * step.achieved * RAMP_STEP_S);
     console.log(
-      `  RSS after warm-up: min ${Math.min(...steady).toFixed(1)} MB, max ${Math.max(...steady).toFixed(1)} MB, first→last ${(steady.at(-1) as number) - (steady[0] as number) >= 0 ? '+' : ''}${((steady.at(-1) as number) - (steady[0] as number)).toFixed(1)} MB`,
+      `  kernel drops start: ${first ? `at ≈${fmt(first.achieved)}/s` : `not up to ${fmt(Math.max(...ramp.map((s) => s.achieved)))}/s`} (more than 0.1 % of a step dropped)`,
     );
-  console.log(`  agent CPU:       ${((cpu / seconds) * 100).toFixed(0)}% of one core`);
+  }
   if (stopped)
     console.log(
-      `  agent counters:  datagrams ${stopped.datagrams}, rate-limited ${stopped.rateLimited}, spoofed ${stopped.spoofed}, unknown devices ${stopped.unknownDevices}, bad input ${stopped.bad_input}`,
+      `  agent counters:  datagrams ${fmt(Number(stopped.datagrams))} (sent in all ${fmt(garbageTotal + realSent)}, kernel drops in all ${fmt(dropsTotal)}), rate-limited ${fmt(Number(stopped.rateLimited))}, spoofed ${fmt(Number(stopped.spoofed))}, unknown devices ${fmt(Number(stopped.unknownDevices))}, bad input ${fmt(Number(stopped.bad_input))}`,
     );
   for (const uni of unis) uni.close();
   await subscriber.endAsync();
   await broker.stop();
-  const p99 = percentile(sorted, 0.99);
   if (latencies.length < presses || !(p99 <= 50)) process.exitCode = 1;
 }
 

@@ -11,7 +11,10 @@ export interface UdpListenerOptions {
   /** Local IPv4 address to join on; null = every non-internal IPv4 interface. */
   interfaceAddress: string | null;
   log: Logger;
-  onDatagram(bytes: Buffer, source: string): void;
+  /** Each datagram with its sender as `host:port`; or: */
+  onDatagram?(bytes: Buffer, source: string): void;
+  /** Each datagram with its sender's address and port apart: one dropped at once (a flood) costs no string. */
+  onDatagramFrom?(bytes: Buffer, address: string, port: number): void;
   /** The settings that chose `host` and `port`, named when they cannot be bound. Default: `coiot.*`. */
   settings?: SocketSettings;
 }
@@ -38,7 +41,11 @@ export async function startUdpListener(options: UdpListenerOptions): Promise<Udp
   // A large receive buffer absorbs bursts (a flood, a stalled event loop) that would otherwise make the kernel
   // drop real reports before the rate limits see them (Linux caps it at net.core.rmem_max).
   const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
-  socket.on('message', (bytes, remote) => options.onDatagram(bytes, `${remote.address}:${remote.port}`));
+  const { onDatagram, onDatagramFrom } = options;
+  if (onDatagramFrom)
+    socket.on('message', (bytes, remote) => onDatagramFrom(bytes, remote.address, remote.port));
+  else if (onDatagram)
+    socket.on('message', (bytes, remote) => onDatagram(bytes, `${remote.address}:${remote.port}`));
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);

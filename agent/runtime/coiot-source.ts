@@ -11,7 +11,8 @@ export class CoiotSource implements Component {
   constructor(
     private readonly config: Config['coiot'],
     private readonly log: Logger,
-    private readonly onDatagram: (bytes: Buffer, source: string) => void,
+    /** Each datagram with its sender's address and port (`host:port` is made only where it is needed). */
+    private readonly onDatagram: (bytes: Buffer, address: string, port: number) => void,
   ) {}
 
   /** The bound port (null when CoIoT is disabled or not started). */
@@ -27,7 +28,7 @@ export class CoiotSource implements Component {
       group: this.config.multicast ? this.config.multicast_group : null,
       interfaceAddress: this.config.interface,
       log: this.log,
-      onDatagram: this.onDatagram,
+      onDatagramFrom: this.onDatagram,
     });
   }
 

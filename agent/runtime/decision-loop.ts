@@ -35,9 +35,14 @@ export function decisionLoop(options: {
     waker.schedule();
   };
   const waker = new Waker(graph.nextWakeMs, now, () => step(() => graph.tick(now())));
-  const coiot = new CoiotSource(config.coiot, log, (bytes, src) => {
-    onInput?.({ kind: 'coiot', t: now(), src, bytes });
-    step(() => graph.pipeline.coiotDatagram(bytes, src, now()));
+  const coiot = new CoiotSource(config.coiot, log, (bytes, address, port) => {
+    const t = now();
+    if (onInput) onInput({ kind: 'coiot', t, src: `${address}:${port}`, bytes });
+    // Rate limits first, outside the step: a datagram they drop changes nothing that is stored or woken, and
+    // costs no `host:port` string either.
+    if (!graph.pipeline.admitCoiotFrom(address, t)) return;
+    const src = `${address}:${port}`;
+    step(() => graph.pipeline.decideCoiot(bytes, src, address, t));
   });
   const shellyMqtt = new ShellyMqttSource(config, link, (topic, payload, retain) => {
     onInput?.({ kind: 'mqtt', t: now(), topic, payload, retain });

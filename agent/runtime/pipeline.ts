@@ -10,6 +10,7 @@ import { decodeStatus } from '../protocol/coiot-status.ts';
 import { decodeMqtt } from '../protocol/mqtt-gen2.ts';
 import type { AddressPins } from '../security/address-pins.ts';
 import type { SourceRateLimiter } from '../security/rate-limit.ts';
+import { hostOf } from '../security/source-address.ts';
 import { BadInputLog } from './bad-input.ts';
 
 export interface PipelineStats {
@@ -89,13 +90,34 @@ export class Pipeline {
   }
 
   coiotDatagram(bytes: Buffer, source: string, nowMs: number): DetectorOutput {
-    this.stats.datagrams++;
+    const address = this.admitCoiot(source, nowMs);
+    return address === null ? empty() : this.decideCoiot(bytes, source, address, nowMs);
+  }
+
+  /**
+   * The first half of `coiotDatagram`: counts the datagram and takes it through the rate limits; the source's
+   * address if it may go on to `decideCoiot`, null if it is dropped. Touches memory only, so `run` calls it before
+   * opening the step's transaction: a flood costs no SQLite transaction per datagram.
+   */
+  admitCoiot(source: string, nowMs: number): string | null {
     const address = hostOf(source);
+    return this.admitCoiotFrom(address, nowMs) ? address : null;
+  }
+
+  /** `admitCoiot` for a sender whose address is known apart from its port (the live UDP listener). */
+  admitCoiotFrom(address: string, nowMs: number): boolean {
+    this.stats.datagrams++;
     const { pins, limiter } = this.security;
     if (limiter && !limiter.allow(address, pins?.devicesAt(address) ?? 1, nowMs)) {
       this.stats.rateLimited++;
-      return empty();
+      return false;
     }
+    return true;
+  }
+
+  /** The second half of `coiotDatagram`, for a datagram `admitCoiot` let through from `address`. */
+  decideCoiot(bytes: Buffer, source: string, address: string, nowMs: number): DetectorOutput {
+    const { pins } = this.security;
     try {
       const message = decodeCoiot(bytes);
       if (message.code === '2.05' && message.path === '' && !message.payload.includes('"G"')) return empty();
@@ -234,40 +256,3 @@ const NOTHING: DetectorOutput = Object.freeze({
 function empty(): DetectorOutput {
   return NOTHING;
 }
-
-/**
- * The address of a `host:port` source (`[v6]:port` too): without its port and brackets, as the address pins and
- * rate limits know it. A string walk, not a regex, and the same string for the same source (remembered for up to
- * `HOSTS` sources): the maps it is looked up in then find it without hashing it again.
- */
-export function hostOf(source: string): string {
-  let host = hosts.get(source);
-  if (host === undefined) {
-    host = stripPort(source);
-    if (hosts.size >= HOSTS) hosts.clear();
-    hosts.set(source, host);
-  }
-  return host;
-}
-
-const HOSTS = 4_096;
-const hosts = new Map<string, string>();
-
-function stripPort(source: string): string {
-  let end = source.length;
-  let i = end - 1;
-  while (i >= 0 && isDigit(source.charCodeAt(i))) i--;
-  if (i >= 0 && i < end - 1 && source.charCodeAt(i) === COLON) end = i;
-  if (end >= 2 && source.charCodeAt(0) === OPEN && source.charCodeAt(end - 1) === CLOSE) {
-    const inner = source.slice(1, end - 1);
-    if (!LINE_BREAK.test(inner)) return inner;
-  }
-  return end === source.length ? source : source.slice(0, end);
-}
-
-const COLON = 0x3a;
-const OPEN = 0x5b;
-const CLOSE = 0x5d;
-/** What `.` in a regex does not match: a source with one of these inside its brackets keeps them. */
-const LINE_BREAK = /[\n\r\u2028\u2029]/;
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;

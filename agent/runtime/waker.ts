@@ -1,6 +1,8 @@
 /** The agent's one timer: re-armed after every step for whatever the decision graph wants next. */
 export class Waker {
   private timer: NodeJS.Timeout | undefined;
+  /** The wake-up the timer is armed for: a step that leaves it as it was keeps the timer (no timer churn). */
+  private armedFor: number | null = null;
   private stopped = false;
 
   constructor(
@@ -10,12 +12,19 @@ export class Waker {
   ) {}
 
   schedule(): void {
+    const due = this.stopped ? null : this.nextWakeMs();
+    if (this.timer && due === this.armedFor) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.stopped) return;
-    const due = this.nextWakeMs();
+    this.armedFor = due;
     if (due === null) return;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, due - this.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.fire();
+      },
+      Math.max(0, due - this.now()),
+    );
   }
 
   stop(): void {

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../../agent/core/logger.ts';
 import { Detector, MemoryChannelStore } from '../../../agent/detect/detector.ts';
 import { BadInputLog } from '../../../agent/runtime/bad-input.ts';
-import { hostOf, Pipeline } from '../../../agent/runtime/pipeline.ts';
+import { Pipeline } from '../../../agent/runtime/pipeline.ts';
+import { SourceRateLimiter } from '../../../agent/security/rate-limit.ts';
+import { hostOf } from '../../../agent/security/source-address.ts';
 import { encodeStatus, shuniValues } from '../../../simulator/emulator/coiot-encode.ts';
 
 const DEVICE = 'shellyuni-98CDAC25ABCD';
@@ -114,6 +116,27 @@ describe('pipeline', () => {
     const rose = p.coiotDatagram(status(7, true, 4), '10.0.0.5:5683', 15_100);
     expect(rose.rings).toHaveLength(1);
     expect(p.stats.duplicates).toBe(1);
+  });
+});
+
+describe('rate limits before the step', () => {
+  it('admitCoiotFrom counts and drops a flood without decoding it, and lets the next datagram of a device decide', () => {
+    const detector = new Detector(
+      [{ device: DEVICE, input: 0, chime: { mode: 'mechanical', durationS: null, settleS: 1 } }],
+      new MemoryChannelStore(),
+    );
+    const limiter = new SourceRateLimiter({ ratePerS: 1, burst: 2, sharedRatePerS: 1, maxSources: 16 });
+    const p = new Pipeline(detector, recordingLogger().log, {}, { limiter });
+    expect([
+      p.admitCoiotFrom('10.0.0.5', 0),
+      p.admitCoiotFrom('10.0.0.5', 1),
+      p.admitCoiotFrom('10.0.0.5', 2),
+    ]).toEqual([true, true, false]);
+    expect(p.stats).toMatchObject({ datagrams: 3, rateLimited: 1 });
+    expect(p.admitCoiot('10.0.0.5:5683', 3_000)).toBe('10.0.0.5');
+    expect(p.decideCoiot(status(1, false, 4), '10.0.0.5:5683', '10.0.0.5', 3_000).rings).toEqual([]);
+    expect(p.coiotDatagram(status(2, true, 4), '10.0.0.5:5683', 5_000).rings).toHaveLength(1);
+    expect(p.badInput.total).toBe(0);
   });
 });
 
