@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { redactUrl } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../core/logger.ts';
+import { connectMqtt } from './mqtt-stream.ts';
 import { type Backoff, backoffDelayMs, OutageLog, STABLE_CONNECTION_MS } from './reconnect.ts';
 import { OFFLINE } from './topics.ts';
 
@@ -37,7 +38,7 @@ export function connectWhenReachable(
   let up = false;
   let started = false;
   let stable: NodeJS.Timeout | undefined;
-  const client = connect(how.url, {
+  const client = connectMqtt(how.url, {
     ...how.options,
     reconnectPeriod: backoffDelayMs(0, backoff, random),
   });
