@@ -1,7 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, isIP, type Server } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import { type SocketSettings, socketError } from '../core/errors.ts';
 
 export interface EmbeddedBroker {
@@ -50,7 +48,11 @@ const brokerSettings = (port: number): SocketSettings => ({
   alternative: `or use that broker instead: set mqtt.url (e.g. mqtt://127.0.0.1:${port})`,
 });
 
-function sameSecret(given: Buffer | string | undefined, expected: string): boolean {
+function sameSecret(
+  timingSafeEqual: (a: Buffer, b: Buffer) => boolean,
+  given: Buffer | string | undefined,
+  expected: string,
+): boolean {
   if (given === undefined) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -58,13 +60,19 @@ function sameSecret(given: Buffer | string | undefined, expected: string): boole
 }
 
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-  // Loaded here: an agent that uses the user's broker (mqtt.url set) never loads Aedes.
-  const { Aedes } = await import('aedes');
+  // Loaded here: an agent that uses the user's broker (mqtt.url set) loads neither Aedes nor TLS nor crypto.
+  const [{ Aedes }, { timingSafeEqual }, { createServer: createTlsServer }] = await Promise.all([
+    import('aedes'),
+    import('node:crypto'),
+    import('node:tls'),
+  ]);
   const broker = await Aedes.createBroker();
   const { username, password } = options;
   if (username || password) {
     broker.authenticate = (_client, user, pass, done) => {
-      const ok = sameSecret(user, username ?? '') && sameSecret(pass ?? undefined, password ?? '');
+      const ok =
+        sameSecret(timingSafeEqual, user, username ?? '') &&
+        sameSecret(timingSafeEqual, pass ?? undefined, password ?? '');
       if (ok) done(null, true);
       // 5 = not authorized (MQTT 3.1.1 CONNACK return code).
       else done(Object.assign(new Error('bad user name or password'), { returnCode: 5 }), false);

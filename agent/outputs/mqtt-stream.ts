@@ -1,6 +1,10 @@
+import { createRequire } from 'node:module';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { connect, type IClientOptions, MqttClient } from 'mqtt';
+
+/** node:tls (and with it node:crypto) only for an mqtts:// broker. */
+const loadTls = () => createRequire(import.meta.url)('node:tls') as typeof tls;
 
 /** A broker URL MQTT.js would parse to just a transport, a host and a port. */
 export interface PlainTarget {
@@ -64,7 +68,7 @@ function tlsStream(client: MqttClient, opts: IClientOptions): tls.TLSSocket {
   if (net.isIP(opts.host) === 0 && !opts.servername) opts.servername = opts.host;
   opts.rejectUnauthorized = opts.rejectUnauthorized !== false;
   delete opts.path;
-  const connection = tls.connect(opts as tls.ConnectionOptions);
+  const connection = loadTls().connect(opts as tls.ConnectionOptions);
   const handleTlsErrors = (error: Error) => {
     if (opts.rejectUnauthorized) client.emit('error', error);
     connection.end();

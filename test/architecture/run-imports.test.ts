@@ -70,7 +70,7 @@ describe("run's import graph (issue 15: run loads only what it uses)", async () 
     expect(new Set(files.map(packageOf).filter(Boolean))).toEqual(new Set(['commander']));
   });
 
-  it('run loads no simulator, no other command, no embedded broker, no metrics', () => {
+  it('run loads no simulator, no other command, no embedded broker, no metrics, no TLS', () => {
     const { files, packages } = loadedWith(meta, 'agent/commands/run.ts');
     expect(files.filter((f) => f.startsWith('simulator/'))).toEqual([]);
     expect(
@@ -78,6 +78,9 @@ describe("run's import graph (issue 15: run loads only what it uses)", async () 
     ).toEqual([]);
     const loaded = new Set([...files.map(packageOf), ...packages]);
     for (const name of ['aedes', 'prom-client', 'eecircuit-engine'])
+      expect(loaded.has(name), name).toBe(false);
+    // TLS (and crypto with it) only for an mqtts:// broker or an embedded broker with a certificate.
+    for (const name of ['node:tls', 'node:crypto', 'node:https', 'node:zlib'])
       expect(loaded.has(name), name).toBe(false);
     expect(files).not.toContain('agent/outputs/metrics.ts');
     expect(files).not.toContain('agent/outputs/status-page.ts');
