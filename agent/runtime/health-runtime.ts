@@ -33,10 +33,15 @@ export class HealthRuntime {
     this.monitor = monitor;
     this.pending = [];
     return {
-      onHeard: (notice, t) => this.pending.push(...monitor.heard(notice, t)),
-      onNotice: (notice, t) => this.pending.push(...monitor.notice(notice, t)),
-      onDetected: (evidence, output, t) => this.pending.push(...monitor.detected(evidence, output, t)),
+      onHeard: (notice, t) => this.hold(monitor.heard(notice, t)),
+      onNotice: (notice, t) => this.hold(monitor.notice(notice, t)),
+      onDetected: (evidence, output, t) => this.hold(monitor.detected(evidence, output, t)),
     };
+  }
+
+  /** Most inputs raise nothing: then nothing is copied. */
+  private hold(events: HealthEvent[]): void {
+    if (events.length > 0) this.pending.push(...events);
   }
 
   /** Hands over the events decided since the last flush. */
