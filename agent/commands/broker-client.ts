@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { redactUrl } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
+import { brokerOptions } from '../core/broker-url.ts';
 import { DoorbellAgentError } from '../core/errors.ts';
 
 /** The broker the agent of this config talks to: `mqtt.url`, or its embedded broker on this host. */
@@ -33,7 +34,7 @@ export async function connectAgentBroker(
   if (tls.cert !== null) options.cert = readFileSync(tls.cert);
   if (tls.key !== null) options.key = readFileSync(tls.key);
   options.rejectUnauthorized = embedded ? false : tls.reject_unauthorized;
-  const client = connect(url, options);
+  const client = connect({ ...brokerOptions(url), ...options });
   return new Promise((resolve, reject) => {
     const done = (outcome: () => void) => {
       client.removeAllListeners('connect');

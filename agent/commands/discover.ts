@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { connect, type MqttClient } from 'mqtt';
 import { redactUrl } from '../config/redact.ts';
+import { brokerOptions } from '../core/broker-url.ts';
 import { DoorbellAgentError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { startUdpListener, type UdpListener } from '../io/udp-listener.ts';
@@ -129,7 +130,8 @@ export function discoverCommand(ctx: CommandContext): Command {
 }
 
 async function listenMqtt(url: string, heard: HeardShellys): Promise<MqttClient> {
-  const client = connect(url, {
+  const client = connect({
+    ...brokerOptions(url),
     clientId: `doorbell-agent-discover-${process.pid}`,
     reconnectPeriod: 0,
     connectTimeout: 5000,

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { brokerOptions } from '../../agent/core/broker-url.ts';
 
 /** One MQTT publish of an emulated device. */
 export interface MqttSend {
@@ -13,7 +14,13 @@ export interface MqttSend {
 
 /** An MQTT connection that behaves like a Shelly's: QoS 0 is dropped (not queued) while disconnected. */
 export function connectDevice(url: string, options: IClientOptions): MqttClient {
-  return connect(url, { reconnectPeriod: 1000, connectTimeout: 5000, queueQoSZero: false, ...options });
+  return connect({
+    ...brokerOptions(url),
+    reconnectPeriod: 1000,
+    connectTimeout: 5000,
+    queueQoSZero: false,
+    ...options,
+  });
 }
 
 /** A power cut: the TCP connection dies without DISCONNECT, so the broker publishes the last will. */

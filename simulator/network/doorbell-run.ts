@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { brokerOptions } from '../../agent/core/broker-url.ts';
 import type { ProblemEvent } from '../../agent/core/events.ts';
 import { silentLogger } from '../../agent/core/logger.ts';
 import type { RingPayload } from '../../agent/outputs/ha-discovery.ts';
@@ -84,7 +85,8 @@ export async function runDoorbell(options: DoorbellRunOptions): Promise<Doorbell
     await launchAgent();
     const brokerUrl = (agent as RunningAgent).brokerUrl;
     // A persistent session: rings published while this reader reconnects after a broker outage still reach it.
-    subscriber = await connectAsync(brokerUrl, {
+    subscriber = await connectAsync({
+      ...brokerOptions(brokerUrl),
       clientId: `${base}-reader`,
       clean: false,
       reconnectPeriod: 200,

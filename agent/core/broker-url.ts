@@ -1,0 +1,23 @@
+/**
+ * A broker URL as MQTT.js connection options, read with the WHATWG URL parser: `mqtt.connect(url)` reads it with
+ * `url.parse()`, which Node 24 reports as deprecated (DEP0169) on stderr.
+ */
+export function brokerOptions(url: string): {
+  protocol: 'mqtt' | 'mqtts' | 'ws' | 'wss';
+  host: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  path?: string;
+} {
+  const parsed = new URL(url);
+  const protocol = parsed.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts' | 'ws' | 'wss';
+  return {
+    protocol,
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    ...(parsed.port !== '' && { port: Number(parsed.port) }),
+    ...(parsed.username !== '' && { username: decodeURIComponent(parsed.username) }),
+    ...(parsed.password !== '' && { password: decodeURIComponent(parsed.password) }),
+    ...(parsed.pathname !== '' && parsed.pathname !== '/' && { path: parsed.pathname }),
+  };
+}
