@@ -8,6 +8,7 @@
  * alike; the ratio is taken per round.
  *
  * Usage: npx tsx bench/decode-throughput.ts [datagrams=300000] [rounds=5] [sides=all] [presses per doorbell a day=24]
+ * (DECODE_HEALTH=off builds the graph with `health.enabled: false`, to tell the cost of the health monitors apart.)
  * Lines: `live pipeline` = `graph.pipeline.coiotDatagram` + `graph.tick` when due (what `run` calls per datagram);
  * `+ delivery step` = the same inside `Delivery.step` on a SQLite store (the transaction `run` wraps each datagram
  * in); `decode only` = packet + status payload of every datagram, no de-duplication (like for like with shellies).
@@ -15,7 +16,7 @@
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -128,6 +129,7 @@ function makeTraffic(): { datagrams: Datagram[]; presses: number } {
 }
 
 const config = configSchema.parse({
+  ...(process.env.DECODE_HEALTH === 'off' ? { health: { enabled: false } } : {}),
   devices: Array.from({ length: DEVICES }, (_, i) => ({
     id: `shellyuni-${macOf(i)}`,
     address: addressOf(i),
@@ -288,3 +290,4 @@ console.log(
   `ratio + delivery step / shellies: ${(median(rates.delivery) / median(rates.shellies)).toFixed(2)}x; decode only / shellies: ${(median(rates.decode) / median(rates.shellies)).toFixed(2)}x`,
 );
 console.log(`rings: ${last?.rings} of ${presses} presses; pipeline: ${JSON.stringify(last?.stats)}`);
+console.log(`host load average (1 min) at the end: ${(loadavg()[0] as number).toFixed(1)}`);

@@ -14,6 +14,7 @@
  * (FLOOD_HEALTH=off runs the agent with `health.enabled: false`, to tell the cost of health monitoring apart;
  * FLOOD_THREADS=n sends from n worker threads, 1 by default: on a 2-core host a second one takes CPU from the agent.)
  */
+import { loadavg } from 'node:os';
 import { connectAsync } from 'mqtt';
 import { FakeUni, macFor } from '../test/faults/support.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
@@ -32,6 +33,7 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 async function main() {
+  const loadBefore = loadavg()[0] as number;
   const broker = await startMosquitto();
   const coiotPort = await freeUdpPort();
   const unis = Array.from(
@@ -168,7 +170,8 @@ async function main() {
   const dropped = after.drops - before.drops;
   console.log(
     `garbage flood: ${Math.round(mainS)} s at ${fmt(garbageRate)} garbage datagrams/s, ${devices} real Unis, ${presses} presses` +
-      (process.env.FLOOD_HEALTH === 'off' ? ' (health monitoring off)' : ''),
+      (process.env.FLOOD_HEALTH === 'off' ? ' (health monitoring off)' : '') +
+      ` — host load average ${loadBefore.toFixed(1)} before, ${(loadavg()[0] as number).toFixed(1)} after`,
   );
   console.log(
     `  garbage:         ${fmt(garbage)} datagrams sent (${fmt(garbage / mainS)}/s from ${SOURCES.length} addresses: 40 % random bytes, 30 % unknown devices, 30 % forged real ids)`,
