@@ -114,7 +114,28 @@ describe('1,000 presses through broker outages and agent SIGKILLs', () => {
     await a.waitFor('MQTT connected');
 
     const expected = DEVICES * PRESSES_PER_DEVICE;
-    await waitUntil('every press on the broker', () => collector.distinctPressIds().size >= expected, 60_000);
+    await waitUntil(
+      'every press on the broker',
+      () => collector.distinctPressIds().size >= expected,
+      60_000,
+    ).catch((error: unknown) => {
+      // What a failure needs to be understood: the seed, and which devices are short of how many presses.
+      const short = unis
+        .map(
+          (u) =>
+            [
+              u.id,
+              u.presses -
+                new Set(collector.rings.filter((r) => r.ring.device === u.id).map((r) => r.ring.press_id))
+                  .size,
+            ] as const,
+        )
+        .filter(([, missing]) => missing > 0);
+      console.log(
+        `fault run seed=${SEED}: ${collector.distinctPressIds().size}/${expected} press ids; short: ${JSON.stringify(short)}; agent log ${a.logFile}`,
+      );
+      throw error;
+    });
     await sleep(2_000); // anything extra (a second ring for a press) would arrive by now
     const ids = collector.distinctPressIds();
     const perDevice = new Map<string, Set<string>>();
