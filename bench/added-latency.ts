@@ -1,12 +1,13 @@
 /**
  * The agent's own share of a ring's latency, in process: from the moment the datagram with the rising edge is
- * handed to the agent (its `onInput` hook, called by the UDP listener before the decision step) to the moment
- * MQTT.js hands the ring's PUBLISH to the socket (`packetsend`). 1,000 emulated Unis report every 15 s over real
+ * handed to the agent (its `onInput` hook, called by the UDP listener before the decision step) to the moment the
+ * ring's PUBLISH is written into the TCP socket (the socket's write into libuv, after MQTT.js's `packetsend` and
+ * mqtt-packet's cork; the step's commit may come after it). 1,000 emulated Unis report every 15 s over real
  * UDP, presses at 5/s, a real mosquitto; the store is a real SQLite file in a temp dir (the disk of this machine).
  * Usage: npx tsx bench/added-latency.ts [seconds=60] [devices=1000] [presses-per-second=5]
  */
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { configSchema } from '../agent/config/schema.ts';
@@ -47,10 +48,24 @@ async function main() {
       arrivedAt = performance.now();
     },
   });
+  // The ring's PUBLISH (its first packet, on `<base>/<device>/ring`) was handed to MQTT.js; the latency ends when
+  // the socket next writes into libuv (net.Socket#_writeGeneric, which both _write and _writev call).
+  let ringFrom: number | null = null;
+  const handedToMqtt: number[] = [];
   agent.publisher.client.on('packetsend', (packet) => {
-    if (packet.cmd === 'publish' && packet.topic.endsWith('/ring'))
-      latencies.push(performance.now() - arrivedAt);
+    if (packet.cmd !== 'publish' || !packet.topic.endsWith('/ring')) return;
+    ringFrom = arrivedAt;
+    handedToMqtt.push(performance.now() - arrivedAt);
   });
+  const socket = agent.publisher.client.stream as unknown as {
+    _writeGeneric: (...args: unknown[]) => unknown;
+  };
+  const writeGeneric = socket._writeGeneric;
+  socket._writeGeneric = function (this: unknown, ...args: unknown[]) {
+    if (ringFrom !== null) latencies.push(performance.now() - ringFrom);
+    ringFrom = null;
+    return writeGeneric.apply(this, args);
+  };
 
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
@@ -64,7 +79,16 @@ async function main() {
   const p99 = percentile(sorted, 0.99);
   console.log(`devices ${devices}, ${seconds} s, presses ${presses}, rings published ${latencies.length}`);
   console.log(
-    `added latency (datagram handed to the agent -> ring PUBLISH handed to the socket): p50 ${percentile(sorted, 0.5).toFixed(3)} ms, p99 ${p99.toFixed(3)} ms, max ${sorted.at(-1)?.toFixed(3)} ms`,
+    `added latency (datagram handed to the agent -> ring PUBLISH written into the socket): p50 ${percentile(sorted, 0.5).toFixed(3)} ms, p99 ${p99.toFixed(3)} ms, max ${sorted.at(-1)?.toFixed(3)} ms`,
+  );
+  const handed = [...handedToMqtt].sort((a, b) => a - b);
+  console.log(
+    `  of which up to MQTT.js's packetsend: p50 ${percentile(handed, 0.5).toFixed(3)} ms, p99 ${percentile(handed, 0.99).toFixed(3)} ms`,
+  );
+  console.log(
+    `  host load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
   );
   console.log(
     `event loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(2)} ms, max ${(loopDelay.max / 1e6).toFixed(2)} ms; WAL syncs ${syncs}`,

@@ -24,6 +24,14 @@ export function assignPressId(state: ChannelState, startMs: number, counterBefor
   return id;
 }
 
+/**
+ * The id was made from the Uni's event counter: the press can be decided again, under this id, from the counter
+ * alone (after a crash lost the state that says it was rung).
+ */
+export function isCounterPressId(pressId: string): boolean {
+  return /:c\d+@\d+(?:\.\d+)?$/.test(pressId);
+}
+
 /** The counter value before a Gen1 credit's steps (null for Gen2 pushes). */
 export function counterBefore(credit: Credit): number | null {
   return credit.value === null ? null : uint16Ahead(credit.steps, credit.value);

@@ -166,6 +166,15 @@ export class MqttPublisher {
     );
   }
 
+  /**
+   * Writes the packets handed to the connection in this tick into the socket now. MQTT.js (mqtt-packet) corks the
+   * stream for each packet and uncorks it on the next tick; the delivery step needs its ring in the kernel first.
+   */
+  flush(): void {
+    const stream = this.mqttClient?.stream;
+    while (stream && stream.writableCorked > 0) stream.uncork();
+  }
+
   /** Publishes one problem event (QoS 1, not retained) to `<base>/<device>/problem`; resolves on PUBACK. */
   async publishProblem(problem: ProblemEvent): Promise<void> {
     const topic = problemTopic(this.opts.mqtt.base_topic, problem.device);

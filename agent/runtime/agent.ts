@@ -91,6 +91,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     maxEntries: config.outbox.max_entries,
     afterStep: () => health.flush(),
     send: publishThrough(link, config, health, options.onRing),
+    flush: () => link.publisher.flush(),
   });
   let stopped = false;
   const forwarder = new CoiotForwarder(config.coiot.forward, log, now);

@@ -2,6 +2,7 @@ import type { ProblemEvent } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import { isStorageFailure } from '../core/storage-failure.ts';
 import type { DetectorOutput } from '../detect/detector.ts';
+import { isCounterPressId } from '../detect/press-id.ts';
 import type { SqliteStore } from '../store/channel-store.ts';
 import { Outbox, type OutboxEvent } from '../store/outbox.ts';
 
@@ -16,6 +17,12 @@ import { Outbox, type OutboxEvent } from '../store/outbox.ts';
  *     subscribers de-duplicate on `press_id`).
  *  3. When the disk refuses the commit (full, I/O error), what the step decided still goes out, from memory; only
  *     a crash before its PUBACK can then lose it.
+ *  4. A ring whose press the Uni's event counter can decide again (its id was made from the counter) leaves
+ *     before its step commits when nothing older waits in the outbox: its PUBLISH is in the kernel's socket before
+ *     the commit's write, which can wait milliseconds behind the WAL's `fdatasync`. A crash between the two loses
+ *     neither the ring (it is on its way to the broker) nor the press: the state that says it was rung was not
+ *     committed, so the press is decided again from the counter at the Uni's next report, under the same
+ *     `press_id` (README "What survives a crash"). Any other ring leaves after the commit, as in 1.
  *
  * Problems raised outside a step (address verification) get a transaction of their own.
  */
@@ -25,7 +32,9 @@ export class Delivery {
   private stepProblems: ProblemEvent[] = [];
   private readonly connected: Promise<void>;
   private markConnected: () => void = () => {};
+  private isOpen = false;
   private closed = false;
+  private readonly flush: () => void;
 
   constructor(
     private readonly store: SqliteStore,
@@ -36,19 +45,20 @@ export class Delivery {
       send(event: OutboxEvent): Promise<void>;
       /** Runs inside each step's transaction, after its rings were queued (the health monitors' events). */
       afterStep(): void;
+      /** Writes what `send` handed to the connection into its socket now, not on the next tick. */
+      flush?(): void;
     },
   ) {
     this.connected = new Promise((resolve) => {
       this.markConnected = resolve;
     });
     this.afterStep = options.afterStep;
+    this.flush = options.flush ?? (() => {});
     this.outbox = new Outbox(store.database, {
       maxEntries: options.maxEntries,
       log,
-      send: async (event) => {
-        await this.connected;
-        await options.send(event);
-      },
+      // Synchronous up to the PUBLISH once open, so that `sendNow` hands it over inside the step.
+      send: (event) => (this.isOpen ? options.send(event) : this.connected.then(() => options.send(event))),
     });
   }
 
@@ -59,15 +69,26 @@ export class Delivery {
     const queued = this.outbox.stats.queued;
     let decided: DetectorOutput | undefined;
     this.stepProblems = [];
+    const sentEarly: number[] = [];
     let output: DetectorOutput;
     try {
       output = this.store.atomically(() => {
         decided = decide();
-        for (const ring of decided.rings) this.outbox.enqueue(ring);
+        let early = this.isOpen && decided.rings.length > 0 && this.outbox.caughtUp();
+        for (const ring of decided.rings) {
+          const id = this.outbox.enqueue(ring);
+          early &&= isCounterPressId(ring.press_id);
+          if (early && id !== null) {
+            this.outbox.sendNow(id, ring);
+            sentEarly.push(id);
+          }
+        }
+        if (sentEarly.length > 0) this.flush();
         this.afterStep();
         return decided;
       });
     } catch (error) {
+      this.outbox.disown(sentEarly);
       if (!decided || !isStorageFailure(error)) throw error;
       output = decided;
       this.log.error('store: cannot commit; rings kept in memory until published', { error: String(error) });
@@ -92,6 +113,7 @@ export class Delivery {
 
   /** The broker is reachable: start sending what is queued, oldest first. */
   open(): void {
+    this.isOpen = true;
     this.markConnected();
     if (this.outbox.size > 0) this.log.info('outbox: sending what was queued', { entries: this.outbox.size });
     this.outbox.pump();

@@ -19,6 +19,8 @@ export class SqliteStore implements ChannelStore {
   private readonly runInTransaction: (fn: () => unknown) => unknown;
   private readonly totalChanges: Database.Statement<[], { n: number }>;
   private changesSynced = 0;
+  /** Channel states saved inside the current transaction, written just before it commits (`atomically`). */
+  private readonly unsaved = new Map<string, ChannelState>();
   /** Syncs the WAL after commits, off the ring's path. */
   readonly walSync: WalSync;
   /** Channel states that could not be written (disk full, I/O error). */
@@ -45,7 +47,15 @@ export class SqliteStore implements ChannelStore {
     this.upsertChannel = this.db.prepare(
       'INSERT INTO channel_state (key, json) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET json = excluded.json',
     );
-    this.runInTransaction = this.db.transaction((fn: () => unknown) => fn());
+    this.runInTransaction = this.db.transaction((fn: () => unknown) => {
+      try {
+        const result = fn();
+        for (const [key, state] of this.unsaved) this.writeChannel(key, state);
+        return result;
+      } finally {
+        this.unsaved.clear();
+      }
+    });
     this.totalChanges = this.db.prepare('SELECT total_changes() AS n');
     this.walSync = new WalSync(`${path}-wal`, (error) => this.onWriteError?.(error));
   }
@@ -57,9 +67,15 @@ export class SqliteStore implements ChannelStore {
 
   /**
    * Never throws for a full disk or an I/O error: the detector goes on from memory (and the rings of the step
-   * still go out); the failure is counted and reported through `onWriteError`.
+   * still go out); the failure is counted and reported through `onWriteError`. Inside `atomically` the write waits
+   * for the end of the transaction (the step's rings go out first; the commit takes them together).
    */
   saveChannel(key: string, state: ChannelState): void {
+    if (this.db.inTransaction) this.unsaved.set(key, state);
+    else this.writeChannel(key, state);
+  }
+
+  private writeChannel(key: string, state: ChannelState): void {
     try {
       this.upsertChannel.run(key, JSON.stringify(state));
     } catch (error) {

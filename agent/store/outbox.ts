@@ -63,7 +63,9 @@ export class Outbox {
   private readonly countAll: Database.Statement<[], { n: number }>;
   private readonly oldestOfKind: Database.Statement<[string], { id: number }>;
   private readonly pendingAfter: Database.Statement<[number, number], { id: number; json: string }>;
-  private readonly inFlight = new Set<number>();
+  private readonly firstAfter: Database.Statement<[number], { id: number }>;
+  /** Entries handed to `send` and not settled, each with the token of its attempt (see `disown`). */
+  private readonly inFlight = new Map<number, object>();
   /** Rows the broker acknowledged that the disk would not let us delete: never sent again in this run. */
   private readonly acknowledged = new Set<number>();
   private readonly maxInFlight: number;
@@ -93,6 +95,7 @@ export class Outbox {
     this.countAll = db.prepare('SELECT COUNT(*) AS n FROM outbox');
     this.oldestOfKind = db.prepare('SELECT id FROM outbox WHERE kind = ? ORDER BY id LIMIT 1');
     this.pendingAfter = db.prepare('SELECT id, json FROM outbox WHERE id > ? ORDER BY id LIMIT ?');
+    this.firstAfter = db.prepare('SELECT id FROM outbox WHERE id > ? ORDER BY id LIMIT 1');
   }
 
   /** Entries waiting for their PUBACK (including those being sent). */
@@ -108,12 +111,15 @@ export class Outbox {
       .map((row) => ({ id: row.id, event: JSON.parse(row.json) as OutboxEvent }));
   }
 
-  /** Queues one event (synchronously, on disk once the surrounding transaction commits). Call `pump` after. */
-  enqueue(event: OutboxEvent): void {
+  /**
+   * Queues one event (synchronously, on disk once the surrounding transaction commits). Call `pump` after, or
+   * `sendNow` with the row id returned (null: the database refused it and it waits in memory).
+   */
+  enqueue(event: OutboxEvent): number | null {
     this.stats.queued++;
     try {
       while ((this.countAll.get()?.n ?? 0) >= this.options.maxEntries) this.dropOne();
-      this.insert.run(event.type, JSON.stringify(event));
+      return Number(this.insert.run(event.type, JSON.stringify(event)).lastInsertRowid);
     } catch (error) {
       if (!isStorageFailure(error)) throw error;
       this.options.log.error('outbox: cannot write to the database; keeping the event in memory', {
@@ -121,6 +127,38 @@ export class Outbox {
         error: String(error),
       });
       this.holdInMemory(event);
+      return null;
+    }
+  }
+
+  /**
+   * Nothing queued waits to be sent (all of it is in flight or acknowledged) and there is room in flight: an entry
+   * queued now may go out at once, in order, without waiting for `pump`.
+   */
+  caughtUp(): boolean {
+    return (
+      !this.closed &&
+      this.retryTimer === undefined &&
+      this.memory.size === 0 &&
+      this.inFlight.size < this.maxInFlight &&
+      this.firstAfter.get(this.cursor) === undefined
+    );
+  }
+
+  /** Hands the entry just queued under `id` to `send` before its transaction commits (after `caughtUp`). */
+  sendNow(id: number, event: OutboxEvent): void {
+    this.cursor = id;
+    this.start(id, event);
+  }
+
+  /**
+   * The transaction that queued these entries (sent with `sendNow`) rolled back: their rows do not exist and their
+   * ids may be given again, so what their sends settle to no longer touches the outbox.
+   */
+  disown(ids: Iterable<number>): void {
+    for (const id of ids) {
+      this.inFlight.delete(id);
+      if (this.cursor >= id) this.cursor = id - 1;
     }
   }
 
@@ -195,7 +233,8 @@ export class Outbox {
   }
 
   private start(id: number, event: OutboxEvent): void {
-    this.inFlight.add(id);
+    const attempt = {};
+    this.inFlight.set(id, attempt);
     let sending: Promise<void>;
     try {
       sending = this.options.send(event);
@@ -204,6 +243,7 @@ export class Outbox {
     }
     sending.then(
       () => {
+        if (this.inFlight.get(id) !== attempt) return;
         this.inFlight.delete(id);
         if (this.closed) return;
         if (id < 0) this.memory.delete(id);
@@ -212,6 +252,7 @@ export class Outbox {
         this.pump();
       },
       (error: unknown) => {
+        if (this.inFlight.get(id) !== attempt) return;
         this.inFlight.delete(id);
         this.stats.sendFailures++;
         if (this.closed) return;
