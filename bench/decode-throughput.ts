@@ -9,7 +9,9 @@
  *
  * Usage: npx tsx bench/decode-throughput.ts [datagrams=300000] [rounds=5] [sides=all] [presses per doorbell a day=24]
  * (DECODE_HEALTH=off builds the graph with `health.enabled: false`, to tell the cost of the health monitors apart.)
- * Lines: `live pipeline` = `graph.pipeline.coiotDatagram` + `graph.tick` when due (what `run` calls per datagram);
+ * Lines: `live pipeline` = what `run`'s decision loop calls per datagram (`pipeline.admitCoiotFrom`, the rate
+ * limits, with the sender's address as Node hands it; then `pipeline.decideCoiot` with the `host:port` string it
+ * builds) + `graph.tick` when due;
  * `+ delivery step` = the same inside `Delivery.step` on a SQLite store (the transaction `run` wraps each datagram
  * in); `decode only` = packet + status payload of every datagram, no de-duplication (like for like with shellies).
  */
@@ -56,8 +58,12 @@ const addressOf = (i: number) => `10.0.${i >> 8}.${i & 255}`;
 interface Datagram {
   t: number;
   bytes: Buffer;
-  src: string;
+  address: string;
+  port: number;
 }
+
+/** The sender's address as a new string, as Node's `rinfo.address` is for every datagram (its hash not cached). */
+const freshCopy = (s: string) => ` ${s}`.slice(1);
 
 /** The wire traffic of 1,000 Unis, in arrival order, and how many presses it holds. */
 function makeTraffic(): { datagrams: Datagram[]; presses: number } {
@@ -93,7 +99,8 @@ function makeTraffic(): { datagrams: Datagram[]; presses: number } {
     const send = (t: number) =>
       datagrams.push({
         t: Math.round(t),
-        src: `${addressOf(i)}:5683`,
+        address: addressOf(i),
+        port: 5683,
         bytes: encodeStatus({
           deviceType: 'SHUNI-1',
           mac: macOf(i),
@@ -186,7 +193,10 @@ function liveGraph(withDelivery: boolean) {
         const at = due;
         step(() => graph.tick(at));
       }
-      step(() => graph.pipeline.coiotDatagram(d.bytes, d.src, d.t));
+      const address = freshCopy(d.address);
+      if (!graph.pipeline.admitCoiotFrom(address, d.t)) return;
+      const src = `${address}:${d.port}`;
+      step(() => graph.pipeline.decideCoiot(d.bytes, src, address, d.t));
     },
     finish() {
       for (let due = graph.nextWakeMs(); due !== null; due = graph.nextWakeMs()) {
@@ -205,7 +215,7 @@ function liveGraph(withDelivery: boolean) {
 
 function shellies(d: Datagram) {
   const message = new ShelliesMessage(
-    new coap.IncomingMessage(parse(d.bytes), { address: '10.0.0.1', port: 5683 }),
+    new coap.IncomingMessage(parse(d.bytes), { address: freshCopy(d.address), port: d.port }),
   );
   if (!message.payload) throw new Error('shellies did not decode');
 }
