@@ -9,6 +9,7 @@ export function brokerOptions(url: string): {
   username?: string;
   password?: string;
   path?: string;
+  clientId?: string;
 } {
   const parsed = new URL(url);
   const protocol = parsed.protocol.replace(/:$/, '') as 'mqtt' | 'mqtts' | 'ws' | 'wss';
@@ -19,5 +20,7 @@ export function brokerOptions(url: string): {
     ...(parsed.username !== '' && { username: decodeURIComponent(parsed.username) }),
     ...(parsed.password !== '' && { password: decodeURIComponent(parsed.password) }),
     ...(parsed.pathname !== '' && parsed.pathname !== '/' && { path: parsed.pathname }),
+    // As MQTT.js reads `?clientId=` from a URL it parses.
+    ...(parsed.searchParams.get('clientId') && { clientId: parsed.searchParams.get('clientId') as string }),
   };
 }

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import type tls from 'node:tls';
 import { connect, type IClientOptions, MqttClient } from 'mqtt';
+import { brokerOptions } from '../core/broker-url.ts';
 
 /** node:tls (and with it node:crypto) only for an mqtts:// broker. */
 const loadTls = () => createRequire(import.meta.url)('node:tls') as typeof tls;
@@ -36,7 +37,9 @@ export function plainTarget(url: string): PlainTarget | null {
  */
 export function connectMqtt(url: string, options: IClientOptions): MqttClient {
   const target = plainTarget(url);
-  if (!target || process.env.MQTTJS_SOCKS_PROXY !== undefined) return connect(url, options);
+  // The URL read here, not by MQTT.js (its url.parse() prints DEP0169 on Node 24).
+  if (!target || process.env.MQTTJS_SOCKS_PROXY !== undefined)
+    return connect({ ...brokerOptions(url), ...options });
   // As mqtt.connect: a client certificate and key turn mqtt:// into TLS.
   const protocol = target.protocol === 'mqtt' && options.cert && options.key ? 'mqtts' : target.protocol;
   const opts: IClientOptions = {
