@@ -1,7 +1,7 @@
 /**
  * `wiring check` timings: the command end to end (a fresh process: bundle check, ngspice WebAssembly start, sweep,
- * report), the default sweep warm in one process, and the same netlists under CLI ngspice (/usr/bin/ngspice, Debian)
- * one after the other. Targets (issue 13): end to end <= 3 s, the default sweep warm <= 1 s on these machines.
+ * report; bin/ sets V8's WebAssembly tiering for it), the default sweep warm in one process (V8's defaults), and the
+ * same netlists under CLI ngspice (/usr/bin/ngspice, Debian) one after the other. Targets (issue 13): end to end <= 3 s, the default sweep warm <= 1 s on these machines.
  * Usage: npx tsx bench/wiring-sim.ts [repeats=5] [example=seed-final-12vac]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { checkWiring } from '../simulator/circuit/check-wiring.ts';
 import { writeNetlists } from '../simulator/report/netlists.ts';
 import { getSpiceEngine } from '../simulator/spice/engine.ts';
+import { preparedEngineFiles } from '../simulator/spice/engine-cache.ts';
 
 const repeats = Number(process.argv[2] ?? 5);
 const example = `circuits/examples/${process.argv[3] ?? 'seed-final-12vac'}.yaml`;
@@ -22,7 +23,9 @@ console.log(`wiring check bench: ${example} (load average ${load()} on this mach
 
 // 1. End to end, as a user runs it (a fresh process each time).
 const bin = join(import.meta.dirname, '..', 'bin', 'doorbell-agent.js');
-spawnSync(process.execPath, [bin, '--version']); // bundle once, as a user's second run would find it
+// Bundle once and prepare the engine's copy (simulator/spice/engine-cache.ts), as a user's second run finds them.
+spawnSync(process.execPath, [bin, '--version']);
+preparedEngineFiles();
 const e2e: number[] = [];
 const e2eCpu: number[] = [];
 for (let i = 0; i < Math.min(repeats, 3); i++) {
@@ -46,7 +49,9 @@ console.log(
 // 2. The default sweep warm, in one process: every ngspice run timed.
 let t = performance.now();
 const engine = await getSpiceEngine();
-console.log(`engine start: ${ms(t).toFixed(0)} ms`);
+console.log(
+  `engine start: ${ms(t).toFixed(0)} ms (eecircuit-engine: ${engine.from === 'prepared' ? 'the prepared copy' : 'the package as it is'})`,
+);
 const run = engine.run.bind(engine);
 let spiceMs = 0;
 engine.run = async (netlist: string) => {

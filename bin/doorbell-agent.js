@@ -26,8 +26,15 @@ import { setFlagsFromString } from 'node:v8';
 // after V8 configured its heap, changes nothing; the growth factor is read each time the young generation would
 // grow, so set to 1 it keeps it at its first size (two 1 MB semi-spaces), on Node 20 to 24 alike
 // (bench/footprint.ts). The short-lived commands keep V8's defaults (`wiring check` allocates a lot, fast).
-if (process.argv.slice(2).find((arg) => !arg.startsWith('-')) === 'run')
-  setFlagsFromString('--semi-space-growth-factor=1');
+const command = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+if (command === 'run') setFlagsFromString('--semi-space-growth-factor=1');
+// `wiring check` runs ngspice's WebAssembly for a second or two, in a fresh process. V8 starts every function on
+// its baseline compiler (Liftoff) and by default recompiles each one that has run a little (1.8 MB of code
+// executed) with TurboFan, on background threads: here that was about 1.3 s of CPU, more than it saved, and on a
+// busy 2-core machine it competed with the sweep itself. With a budget 170 times larger only ngspice's few
+// hottest functions are recompiled: about half the CPU and less wall time (bench/wiring-sim.ts; README). A warm,
+// long-lived engine (the tests, the bench's warm sweep) keeps V8's default.
+if (command === 'wiring') setFlagsFromString('--wasm-tiering-budget=300000000');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const buildDir = `${root}.build`;

@@ -52,6 +52,11 @@ export function wiringCommand(ctx: CommandContext): Command {
         throw new UsageError(
           `${file}: this is a CircuitJS drawing, not an installation file: add --circuitjs`,
         );
+      // ngspice starts now (its WebAssembly compiles on V8's background threads) while the installation is read;
+      // checkWiring awaits the same engine and reports a failure to start.
+      import('../../simulator/spice/engine.ts')
+        .then(({ getSpiceEngine }) => getSpiceEngine())
+        .catch(() => undefined);
       // Loaded here, not at start-up: the simulator (and its WebAssembly ngspice) is not `run`'s to carry.
       const [{ checkWiring }, { loadParts }, { renderPressPlot }, { formatTextReport }, { toJsonReport }] =
         await Promise.all([

@@ -1,5 +1,6 @@
-import { Simulation } from 'eecircuit-engine';
+import type { Simulation } from 'eecircuit-engine';
 import { DoorbellAgentError } from '../../agent/core/errors.ts';
+import { type LoadedEngine, loadEngine } from './engine-load.ts';
 import type { Waveforms } from './waveform.ts';
 
 /** ngspice rejected a netlist or failed to converge; carries its own words and the line it blamed. */
@@ -21,12 +22,17 @@ export class SpiceError extends DoorbellAgentError {
  */
 export class SpiceEngine {
   private queue: Promise<unknown> = Promise.resolve();
-  private constructor(private readonly sim: Simulation) {}
+  private constructor(
+    private readonly sim: Simulation,
+    /** Which copy of eecircuit-engine runs (engine-load.ts). */
+    readonly from: LoadedEngine['from'],
+  ) {}
 
   static async start(): Promise<SpiceEngine> {
+    const { Simulation, from } = await loadEngine();
     const sim = new Simulation();
     await sim.start();
-    return new SpiceEngine(sim);
+    return new SpiceEngine(sim, from);
   }
 
   /** Runs a netlist (it must hold its own `.tran`) and returns every saved vector as typed arrays. */
@@ -65,7 +71,7 @@ export class SpiceEngine {
 
 let shared: Promise<SpiceEngine> | undefined;
 
-/** The process-wide engine: the WebAssembly module takes about a second to start, so it is started once. */
+/** The process-wide engine: ngspice takes a few hundred milliseconds to start, so it is started once. */
 export function getSpiceEngine(): Promise<SpiceEngine> {
   shared ??= SpiceEngine.start().catch((error) => {
     shared = undefined;
