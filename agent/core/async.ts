@@ -32,3 +32,30 @@ export async function abortable<T>(promise: Promise<T>, signal: AbortSignal | un
     signal.removeEventListener('abort', onAbort);
   }
 }
+
+/**
+ * Runs `task` for each of `items` in order, at most `limit` at a time; rejects with the first failure, after
+ * which no further task starts. Items are taken as they are needed, so a lazy iterable keeps no more than
+ * `limit` of them (and what their tasks allocate) alive at once.
+ */
+export async function eachLimited<T>(
+  items: Iterable<T>,
+  limit: number,
+  task: (item: T) => Promise<unknown>,
+): Promise<void> {
+  const iterator = items[Symbol.iterator]();
+  let failed = false;
+  const worker = async () => {
+    while (!failed) {
+      const next = iterator.next();
+      if (next.done) return;
+      try {
+        await task(next.value);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+}

@@ -60,6 +60,14 @@ export function discoveryTopic(discoveryPrefix: string, objectId: string): strin
   return `${discoveryPrefix}/device/${objectId}/config`;
 }
 
+/** The topic of `buildDeviceDiscovery(device, opts)`, without building its payload. */
+export function deviceDiscoveryTopic(
+  device: Pick<DeviceConfig, 'id' | 'input'>,
+  opts: Pick<DiscoveryOptions, 'discoveryPrefix'>,
+): string {
+  return discoveryTopic(opts.discoveryPrefix, deviceObjectId(device));
+}
+
 /**
  * The entity id Home Assistant gives a component when it first sees it (`default_entity_id`, HA 2025.10+; it
  * replaced `object_id`, which HA ignores since 2026.4): `<platform>.<unique id>`, in the lowercase `[a-z0-9_]`
@@ -112,7 +120,7 @@ export function buildDeviceDiscovery(
   };
   if (device.address !== undefined) dev.cu = `http://${device.address}/`;
   return {
-    topic: discoveryTopic(opts.discoveryPrefix, objectId),
+    topic: deviceDiscoveryTopic(device, opts),
     payload: {
       dev,
       o: origin(opts),

@@ -1,13 +1,15 @@
 import type { MqttClient } from 'mqtt';
 import type { Config, DeviceConfig } from '../config/schema.ts';
-import { abortable, settlesWithin } from '../core/async.ts';
+import { abortable, eachLimited, settlesWithin } from '../core/async.ts';
 import type { ProblemEvent, RingEvent } from '../core/events.ts';
 import { type Logger, silentLogger } from '../core/logger.ts';
 import {
   buildAgentDiscovery,
   buildDeviceDiscovery,
   type DiscoveryComponent,
+  type DiscoveryMessage,
   type DiscoveryOptions,
+  deviceDiscoveryTopic,
   deviceObjectId,
   discoveryTopic,
   ringPayload,
@@ -166,15 +168,6 @@ export class MqttPublisher {
     );
   }
 
-  /**
-   * Writes the packets handed to the connection in this tick into the socket now. MQTT.js (mqtt-packet) corks the
-   * stream for each packet and uncorks it on the next tick; the delivery step needs its ring in the kernel first.
-   */
-  flush(): void {
-    const stream = this.mqttClient?.stream;
-    while (stream && stream.writableCorked > 0) stream.uncork();
-  }
-
   /** Publishes one problem event (QoS 1, not retained) to `<base>/<device>/problem`; resolves on PUBACK. */
   async publishProblem(problem: ProblemEvent): Promise<void> {
     const topic = problemTopic(this.opts.mqtt.base_topic, problem.device);
@@ -189,27 +182,31 @@ export class MqttPublisher {
   /**
    * Publishes the discovery configs (retained), then clears the retained configs announced before that are no
    * longer wanted. A topic is remembered before its config goes out, so a crash in between cannot leave a config
-   * on the broker that the agent does not know it published.
+   * on the broker that the agent does not know it published. At most ANNOUNCE_WINDOW publishes await their PUBACK
+   * at once, each payload built in its turn: 1,000 configs built and queued at once held some 10 MB at start.
    */
   private async announceOn(client: MqttClient): Promise<void> {
-    const messages = this.opts.homeassistant.enabled
-      ? [
-          buildAgentDiscovery(this.discovery),
-          ...this.opts.devices.map((device) =>
-            buildDeviceDiscovery(device, this.discovery, this.opts.extraComponents?.(device)),
-          ),
-        ]
-      : [];
+    const devices = this.opts.homeassistant.enabled ? this.opts.devices : [];
+    const agent = this.opts.homeassistant.enabled ? [buildAgentDiscovery(this.discovery)] : [];
+    const topics = [
+      ...agent.map((m) => m.topic),
+      ...devices.map((d) => deviceDiscoveryTopic(d, this.discovery)),
+    ];
     const ledger = this.opts.announced;
-    const wanted = new Set(messages.map((m) => m.topic));
+    const wanted = new Set(topics);
     const stale = ledger?.announced().filter((topic) => !wanted.has(topic)) ?? [];
-    for (const { topic } of messages) ledger?.record(topic);
-    await Promise.all([
-      ...messages.map(({ topic, payload }) =>
-        client.publishAsync(topic, JSON.stringify(payload), { qos: 1, retain: true }),
+    for (const topic of topics) ledger?.record(topic);
+    const publish = ({ topic, payload }: DiscoveryMessage) =>
+      client.publishAsync(topic, JSON.stringify(payload), { qos: 1, retain: true });
+    const sends = [
+      ...agent.map((message) => () => publish(message)),
+      ...devices.map(
+        (device) => () =>
+          publish(buildDeviceDiscovery(device, this.discovery, this.opts.extraComponents?.(device))),
       ),
-      ...stale.map((topic) => this.clear(client, topic)),
-    ]);
+      ...stale.map((topic) => () => this.clear(client, topic)),
+    ];
+    await eachLimited(sends, ANNOUNCE_WINDOW, (send) => send());
   }
 
   /** Removes a doorbell from Home Assistant (an empty retained config deletes the device). */
@@ -294,6 +291,9 @@ export class MqttPublisher {
     );
   }
 }
+
+/** Discovery publishes in flight at once (`announceOn`). */
+const ANNOUNCE_WINDOW = 32;
 
 /** How long `stop` waits for the broker to acknowledge `offline` and the disconnect. */
 const STOP_GRACE_MS = 3_000;

@@ -57,6 +57,14 @@ export function connectMqtt(url: string, options: IClientOptions): MqttClient {
   return client;
 }
 
+/**
+ * Writes the packets handed to the connection in this tick into the socket now. MQTT.js (mqtt-packet) corks the
+ * stream for each packet and uncorks it on the next tick; the delivery step needs its ring in the kernel first.
+ */
+export function flushCorked(stream: { writableCorked: number; uncork(): void } | undefined): void {
+  while (stream && stream.writableCorked > 0) stream.uncork();
+}
+
 /** MQTT.js's tcp transport (lib/connect/tcp.js) without SOCKS. */
 function tcpStream(opts: IClientOptions): net.Socket {
   opts.port = opts.port || 1883;

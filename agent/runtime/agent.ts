@@ -3,6 +3,7 @@ import { channelKey } from '../core/channel-key.ts';
 import type { RingEvent } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import type { MqttPublisher } from '../outputs/mqtt-publisher.ts';
+import { flushCorked } from '../outputs/mqtt-stream.ts';
 import type { AddressPins } from '../security/address-pins.ts';
 import { AnnouncedTopics } from '../store/announced-topics.ts';
 import { SqliteStore } from '../store/channel-store.ts';
@@ -91,7 +92,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     maxEntries: config.outbox.max_entries,
     afterStep: () => health.flush(),
     send: publishThrough(link, config, health, options.onRing),
-    flush: () => link.publisher.flush(),
+    flush: () => flushCorked(link.publisher.client.stream),
   });
   let stopped = false;
   const forwarder = new CoiotForwarder(config.coiot.forward, log, now);
