@@ -1,6 +1,7 @@
 import type { Gen1Http } from '../io/shelly-gen1-http.ts';
+import { mqttChange, nameChange, type PlannedChange, pending } from './setup-changes.ts';
 import type { Identified } from './setup-identify.ts';
-import { type Change, type DeviceSession, describeCoiot, mqttText, type Wanted } from './setup-plan.ts';
+import { type Change, type DeviceSession, describeCoiot, type Wanted } from './setup-plan.ts';
 
 interface Gen1Settings {
   name?: string | null;
@@ -28,8 +29,7 @@ export class Gen1Session implements DeviceSession {
   }
 
   changes(wanted: Wanted, snapshot: unknown): Change[] {
-    const s = snapshot as Gen1Settings;
-    const all: Array<Omit<Change, 'from'>> = [];
+    const all: PlannedChange[] = [];
     const i = wanted.input;
     all.push({
       what: `input ${i} mode (btn_type)`,
@@ -64,41 +64,37 @@ export class Gen1Session implements DeviceSession {
     }
     if (wanted.mqtt) {
       const m = wanted.mqtt;
-      all.push({
-        what: 'MQTT',
-        to: mqttText(true, m.server, m.user),
-        why: 'a second path to the agent: a press lost on CoIoT is heard on MQTT (Gen1 MQTT turns the Shelly cloud off)',
-        reboot: true,
-        apply: async () => {
-          await this.http.get('/settings', {
-            mqtt_enable: 'true',
-            mqtt_server: m.server,
-            mqtt_user: m.user,
-            mqtt_pass: m.pass,
-          });
-          return true;
-        },
-        read: (x) => {
-          const q = (x as Gen1Settings).mqtt;
-          return mqttText(q?.enable === true, q?.server ?? '', q?.user ?? '');
-        },
-      });
+      all.push(
+        mqttChange(
+          m,
+          'a second path to the agent: a press lost on CoIoT is heard on MQTT (Gen1 MQTT turns the Shelly cloud off)',
+          async () => {
+            await this.http.get('/settings', {
+              mqtt_enable: 'true',
+              mqtt_server: m.server,
+              mqtt_user: m.user,
+              mqtt_pass: m.pass,
+            });
+            return true;
+          },
+          (x) => (x as Gen1Settings).mqtt,
+        ),
+      );
     }
     if (wanted.name !== undefined) {
       const name = wanted.name;
-      all.push({
-        what: 'name',
-        to: name,
-        why: 'the name in its web UI and in Home Assistant',
-        reboot: false,
-        apply: async () => {
-          await this.http.get('/settings', { name });
-          return false;
-        },
-        read: (x) => (x as Gen1Settings).name ?? '(none)',
-      });
+      all.push(
+        nameChange(
+          name,
+          async () => {
+            await this.http.get('/settings', { name });
+            return false;
+          },
+          (x) => (x as Gen1Settings).name,
+        ),
+      );
     }
-    return all.map((c) => ({ ...c, from: c.read(s) })).filter((c) => c.from !== c.to);
+    return pending(all, snapshot);
   }
 
   async uptime(): Promise<number> {

@@ -1,10 +1,11 @@
 import type { Gen2Rpc } from '../io/shelly-gen2-rpc.ts';
+import { type MqttSettings, mqttChange, nameChange, type PlannedChange, pending } from './setup-changes.ts';
 import type { Identified } from './setup-identify.ts';
-import { type Change, type DeviceSession, mqttText, type Wanted } from './setup-plan.ts';
+import type { Change, DeviceSession, Wanted } from './setup-plan.ts';
 
 interface Gen2Config {
   [component: string]: unknown;
-  mqtt?: { enable?: boolean; server?: string | null; user?: string | null };
+  mqtt?: MqttSettings;
   sys?: { device?: { name?: string | null } };
 }
 
@@ -27,7 +28,7 @@ export class Gen2Session implements DeviceSession {
   }
 
   changes(wanted: Wanted, snapshot: unknown): Change[] {
-    const all: Array<Omit<Change, 'from'>> = [];
+    const all: PlannedChange[] = [];
     const i = wanted.input;
     const type = wanted.chime.mode === 'mechanical' ? 'button' : 'switch';
     const restart = (result: unknown) =>
@@ -45,41 +46,37 @@ export class Gen2Session implements DeviceSession {
     });
     if (wanted.mqtt) {
       const m = wanted.mqtt;
-      all.push({
-        what: 'MQTT',
-        to: mqttText(true, m.server, m.user),
-        why: 'a Plus Uni reaches the agent only over MQTT (notifications on <id>/events/rpc)',
-        reboot: true,
-        apply: async () =>
-          restart(
-            await this.rpc.call('MQTT.SetConfig', {
-              config: {
-                enable: true,
-                server: m.server,
-                user: m.user === '' ? null : m.user,
-                pass: m.pass === '' ? null : m.pass,
-                rpc_ntf: true,
-              },
-            }),
-          ),
-        read: (x) => {
-          const q = config(x).mqtt;
-          return mqttText(q?.enable === true, q?.server ?? '', q?.user ?? '');
-        },
-      });
+      all.push(
+        mqttChange(
+          m,
+          'a Plus Uni reaches the agent only over MQTT (notifications on <id>/events/rpc)',
+          async () =>
+            restart(
+              await this.rpc.call('MQTT.SetConfig', {
+                config: {
+                  enable: true,
+                  server: m.server,
+                  user: m.user === '' ? null : m.user,
+                  pass: m.pass === '' ? null : m.pass,
+                  rpc_ntf: true,
+                },
+              }),
+            ),
+          (x) => config(x).mqtt,
+        ),
+      );
     }
     if (wanted.name !== undefined) {
       const name = wanted.name;
-      all.push({
-        what: 'name',
-        to: name,
-        why: 'the name in its web UI and in Home Assistant',
-        reboot: false,
-        apply: async () => restart(await this.rpc.call('Sys.SetConfig', { config: { device: { name } } })),
-        read: (x) => config(x).sys?.device?.name ?? '(none)',
-      });
+      all.push(
+        nameChange(
+          name,
+          async () => restart(await this.rpc.call('Sys.SetConfig', { config: { device: { name } } })),
+          (x) => config(x).sys?.device?.name,
+        ),
+      );
     }
-    return all.map((c) => ({ ...c, from: c.read(snapshot) })).filter((c) => c.from !== c.to);
+    return pending(all, snapshot);
   }
 
   async uptime(): Promise<number> {

@@ -66,9 +66,3 @@ export function planLines(changes: readonly Change[]): string[] {
     lines.push('  then a reboot if the device asks for one: it applies these changes only when it starts');
   return lines;
 }
-
-/** How an MQTT setting reads in the plan and in the read-back: `off`, `host:port`, or `host:port as user`. */
-export function mqttText(enabled: boolean, server: string, user: string): string {
-  if (!enabled) return 'off';
-  return user === '' ? server : `${server} as ${user}`;
-}

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { type SocketSettings, socketError } from '../core/errors.ts';
+import type { SocketSettings } from '../core/errors.ts';
+import { listenOn } from '../core/listen.ts';
 
 export interface HttpResponse {
   status: number;
@@ -84,19 +84,8 @@ export async function startHttpServer(options: {
       });
   });
   server.keepAliveTimeout = 5_000;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    throw socketError(error, options.settings ?? METRICS_SETTINGS, options.host, options.port);
-  }
   return {
-    port: (server.address() as AddressInfo).port,
+    port: await listenOn(server, options.host, options.port, options.settings ?? METRICS_SETTINGS),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

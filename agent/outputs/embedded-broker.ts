@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, isIP, type Server } from 'node:net';
-import { type SocketSettings, socketError } from '../core/errors.ts';
+import type { SocketSettings } from '../core/errors.ts';
+import { listenOn } from '../core/listen.ts';
 
 export interface EmbeddedBroker {
   /** Where the agent's own client connects (loopback when listening on every address). */
@@ -89,20 +90,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         broker.handle,
       )
     : createServer(broker.handle);
+  let port: number;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    port = await listenOn(server, options.host, options.port, brokerSettings(options.port));
   } catch (error) {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
-    throw socketError(error, brokerSettings(options.port), options.host, options.port);
+    throw error;
   }
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
   const host = ['0.0.0.0', '::', ''].includes(options.host) ? '127.0.0.1' : options.host;
   return {
     url: `${tls ? 'mqtts' : 'mqtt'}://${host.includes(':') ? `[${host}]` : host}:${port}`,

@@ -21,7 +21,8 @@ node_major=${NODE_MAJOR:-24}
 if ! pod image exists "$base"; then
   echo "== base image $base from Debian packages (debootstrap)"
   command -v debootstrap >/dev/null || { echo "debootstrap missing: apt-get install debootstrap" >&2; exit 1; }
-  mirror=$(grep -rhoE '^(URIs:|deb) +https?://[^ ]+/debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
+  # A host without /etc/apt/sources.list (deb822 sources only) makes grep fail: not an error under pipefail.
+  mirror=$({ grep -rhoE '^(URIs:|deb) +https?://[^ ]+/debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null || true; } \
     | awk '{print $2}' | head -1)
   rootfs=$(mktemp -d)
   debootstrap --variant=minbase bookworm "$rootfs" "${mirror:-http://deb.debian.org/debian}" >/dev/null

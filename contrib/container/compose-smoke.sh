@@ -10,31 +10,22 @@
 # project has a name of its own, so nothing else on the host is touched.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-# shellcheck source=podman.sh
-. "$here/podman.sh"
+# shellcheck source=smoke-lib.sh
+. "$here/smoke-lib.sh"
 image=${DOORBELL_AGENT_IMAGE:-localhost/doorbell-agent:dev}
 mosquitto_image=${MOSQUITTO_IMAGE:-localhost/doorbell-mosquitto:2}
 project=doorbell-smoke-$$
 agent=${project}_doorbell-agent_1
 broker=${project}_mosquitto_1
-say() { printf 'compose-smoke: %s\n' "$*"; }
-fail() {
-  printf 'compose-smoke: FAIL: %s\n' "$*" >&2
-  for c in "$agent" "$broker" "$project-emulator"; do
-    printf -- '--- podman logs %s\n' "$c" >&2
-    pod logs "$c" 2>&1 | tail -n 20 >&2 || true
-  done
-  exit 1
-}
+smoke_name=compose-smoke
+containers=("$agent" "$broker" "$project-emulator")
 
 if ! pod image exists "$image" || ! pod image exists "$mosquitto_image"; then "$here/build.sh" --mosquitto "$image"; fi
 podman-compose --version 2>/dev/null | grep -m1 -iE 'podman-composer? version' | sed 's/^/compose-smoke: /' || true
 
-free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 mqtt_port=$(free_port)
 metrics_port=$(free_port)
-coiot_port=$(node -e "const s=require('dgram').createSocket('udp4');s.bind(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+coiot_port=$(free_udp_port)
 work=$(mktemp -d)
 chmod 0755 "$work"
 compose() {
@@ -43,8 +34,8 @@ compose() {
 }
 up=0
 cleanup() {
-  if [ -n "${subscriber:-}" ]; then kill "$subscriber" 2>/dev/null || true; fi
-  pod rm -f -v -t 0 "$project-emulator" >/dev/null 2>&1 || true
+  end_processes "${subscriber:-}"
+  remove_containers "$project-emulator"
   if [ "$up" = 1 ]; then compose down -v >/dev/null 2>&1 || true; fi
   pod network rm "${project}_default" >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -71,37 +62,15 @@ compose up -d >"$work/up.log" 2>&1 || fail "compose up: $(tail -n 20 "$work/up.l
 # What podman-compose asked podman for the agent, and what compose.sh passed on.
 grep -o -- '--network host.*--network-alias doorbell-agent' "$work/up.log" | sed -E 's/ -(e|v) [^ ]+//g' \
   | sed 's/^/compose-smoke:   podman-compose: run ... /; s/$/ (compose.sh drops --net and --network-alias)/' || true
-for _ in $(seq 1 300); do logged "$agent" '"running"' && break; sleep 0.2; done
-logged "$agent" '"running"' || fail "the agent did not start"
+wait_logged "$agent" '"running"' "the agent did not start"
 say "running: $(pod ps --filter "name=^$project" --format '{{.Names}} ({{.Status}})' | paste -sd ',' - | sed 's/,/, /g')"
 say "agent's network: $(pod inspect "$agent" --format '{{.HostConfig.NetworkMode}}'), its /data: $(pod exec "$agent" ls /data | paste -sd ' ' -)"
 
 say "subscriber on smoke/+/ring"
-node --input-type=module -e "
-import { connectAsync } from '$repo/node_modules/mqtt/build/index.js';
-const deadline = Date.now() + 60000;
-let c;
-while (!c) { try { c = await connectAsync('mqtt://127.0.0.1:$mqtt_port', { reconnectPeriod: 0 }); } catch { if (Date.now() > deadline) process.exit(2); await new Promise((r) => setTimeout(r, 200)); } }
-c.on('message', (t, p) => { console.log(t + ' ' + p); c.end(); process.exit(0); });
-await c.subscribeAsync('smoke/+/ring', { qos: 1 });
-console.log('subscribed');
-setTimeout(() => process.exit(3), 120000);
-" >"$work/ring.txt" 2>&1 &
-subscriber=$!
-for _ in $(seq 1 300); do grep -qs subscribed "$work/ring.txt" && break; sleep 0.2; done
-grep -qs subscribed "$work/ring.txt" || fail "subscriber did not connect: $(cat "$work/ring.txt")"
+watch_ring "$mqtt_port"
 
 say "emulated Uni $device (the image's doorbell-agent emulate), CoIoT unicast to 127.0.0.1:$coiot_port"
-pod run -d --name "$project-emulator" --network=host --no-healthcheck "$image" \
-  emulate --id "$device" --coiot "127.0.0.1:$coiot_port" --hold 0.3 >/dev/null
-for _ in $(seq 1 300); do logged "$project-emulator" '^press:' && break; sleep 0.2; done
-logged "$project-emulator" '^press:' || fail "the emulator did not start"
-sleep 1 # the agent has heard the Uni's first status (its counter baseline) before the press
-say "press"
-pod kill --signal USR1 "$project-emulator" >/dev/null
-wait "$subscriber" || fail "no ring on the broker: $(cat "$work/ring.txt")"
-subscriber=
-say "ring: $(grep -v subscribed "$work/ring.txt")"
+press_for_ring "$project-emulator" "$device" --no-healthcheck "$image" emulate
 
 health=$(pod healthcheck run "$agent" 2>&1) || fail "healthcheck: $health"
 say "HEALTHCHECK passed; /healthz: $(pod exec "$agent" node /opt/doorbell-agent/healthcheck.mjs | cut -c1-120)"
@@ -109,7 +78,7 @@ say "HEALTHCHECK passed; /healthz: $(pod exec "$agent" node /opt/doorbell-agent/
 say "down -v"
 compose down -v >"$work/down.log" 2>&1 || fail "compose down: $(tail -n 20 "$work/down.log")"
 up=0
-pod rm -f -v -t 0 "$project-emulator" >/dev/null 2>&1 || true
+remove_containers "$project-emulator"
 # podman-compose 1.0.3's down leaves the project network (later versions remove it)
 pod network rm "${project}_default" >/dev/null 2>&1 || true
 left=$(pod ps -a --filter "name=^$project" --format '{{.Names}}' | paste -sd ' ' -)

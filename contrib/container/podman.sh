@@ -1,4 +1,4 @@
-# Sourced by the scripts beside it and by contrib/homeassistant/smoke.sh: `pod` is podman with the settings these
+# Sourced by build.sh and compose.sh beside it and by smoke-lib.sh (the smokes): `pod` is podman with the settings these
 # machines need (and that are harmless elsewhere): runc with cgroupfs (crun refuses hybrid cgroups), and no default
 # ulimits (raising NOFILE is not permitted in some sandboxes). PODMAN_FLAGS overrides them: PODMAN_FLAGS= uses
 # podman's own defaults.

@@ -18,22 +18,17 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-# shellcheck source=../container/podman.sh
-. "$repo/contrib/container/podman.sh"
+# shellcheck source=../container/smoke-lib.sh
+. "$repo/contrib/container/smoke-lib.sh"
 base=${BASE_IMAGE:-localhost/debian-min:bookworm}
 ha_base=localhost/doorbell-ha-base:bookworm
 image=${ADDON_IMAGE:-localhost/doorbell-agent-addon:dev}
-say() { printf 'ha-smoke: %s\n' "$*"; }
+smoke_name=ha-smoke
 run=ha-smoke-$$
 containers=()
-fail() {
-  printf 'ha-smoke: FAIL: %s\n' "$*" >&2
-  for c in "${containers[@]}"; do
-    printf -- '--- podman logs %s\n' "$c" >&2
-    pod logs "$c" 2>&1 | tail -n 25 >&2 || true
-  done
-  [ -s "${work:-/nonexistent}/supervisor.log" ] && { echo '--- supervisor' >&2; cat "$work/supervisor.log" >&2; }
-  exit 1
+fail_log_lines=25
+fail_also() {
+  if [ -s "${work:-/nonexistent}/supervisor.log" ]; then echo '--- supervisor' >&2; cat "$work/supervisor.log" >&2; fi
 }
 
 if ! pod image exists "$base" || ! pod image exists localhost/doorbell-mosquitto:2; then
@@ -43,8 +38,8 @@ fi
 work=$(mktemp -d)
 chmod 0755 "$work"
 cleanup() {
-  for c in "${containers[@]}"; do pod rm -f -v -t 0 "$c" >/dev/null 2>&1 || true; done
-  for p in "${subscriber:-}" "${supervisor:-}"; do if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; fi; done
+  remove_containers "${containers[@]}"
+  end_processes "${subscriber:-}" "${supervisor:-}"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -86,10 +81,9 @@ say "built in $((SECONDS - start)) s; $(pod image inspect "$image" --format \
   'labels io.hass.version={{index .Labels "io.hass.version"}} io.hass.type={{index .Labels "io.hass.type"}} io.hass.arch={{index .Labels "io.hass.arch"}}; CMD {{.Config.Cmd}}')"
 
 # --- what the Supervisor provides: the broker of the MQTT service, its API, /data and /share
-free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 mqtt_port=$(free_port)
 ingress_port=$(free_port)
-coiot_port=$(node -e "const s=require('dgram').createSocket('udp4');s.bind(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+coiot_port=$(free_udp_port)
 mqtt_user=addons
 mqtt_password='s3cret p@ss:w0rd'
 token=$(node -p "require('crypto').randomBytes(16).toString('hex')")
@@ -129,8 +123,7 @@ pod run -d --name "$run-addon" --network=host -v "$work/data:/data" -v "$work/sh
   -e "SUPERVISOR_TOKEN=$token" -e "SUPERVISOR_API=$supervisor_api" -e "DOORBELL_AGENT_COIOT_PORT=$coiot_port" \
   "$image" >/dev/null 2>"$work/run.err" \
   || fail "podman run: $(cat "$work/run.err")"
-for _ in $(seq 1 300); do logged "$run-addon" 'INFO +running ' && break; sleep 0.2; done
-logged "$run-addon" 'INFO +running ' || fail "the agent did not start"
+wait_logged "$run-addon" 'INFO +running ' "the agent did not start"
 pod logs "$run-addon" >"$work/addon.log" 2>&1
 head -n 12 "$work/addon.log" | cut -c1-200 | sed 's/^/ha-smoke:   | /'
 sed 's/^/ha-smoke:   /' "$work/supervisor.log"
@@ -151,36 +144,13 @@ status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ingress_port/
 say "status page on 127.0.0.1:$ingress_port (ingress port): 403 to anyone but the Supervisor (172.30.32.2)"
 
 say "subscriber ($mqtt_user) on smoke/+/ring"
-U=$mqtt_user P=$mqtt_password node --input-type=module -e "
-import { connectAsync } from '$repo/node_modules/mqtt/build/index.js';
-const c = await connectAsync('mqtt://127.0.0.1:$mqtt_port', { reconnectPeriod: 0, username: process.env.U, password: process.env.P });
-c.on('message', (t, p) => { console.log(t + ' ' + p); c.end(); process.exit(0); });
-await c.subscribeAsync('smoke/+/ring', { qos: 1 });
-console.log('subscribed');
-setTimeout(() => process.exit(3), 120000);
-" >"$work/ring.txt" 2>&1 &
-subscriber=$!
-for _ in $(seq 1 300); do grep -qs subscribed "$work/ring.txt" && break; sleep 0.2; done
-grep -qs subscribed "$work/ring.txt" || fail "subscriber did not connect: $(cat "$work/ring.txt")"
+watch_ring "$mqtt_port" "$mqtt_user" "$mqtt_password"
 
 say "emulated Uni $device (the add-on image's doorbell-agent emulate), CoIoT unicast to 127.0.0.1:$coiot_port"
 containers+=("$run-emulator")
-pod run -d --name "$run-emulator" --network=host "$image" \
-  doorbell-agent emulate --id "$device" --coiot "127.0.0.1:$coiot_port" --hold 0.3 >/dev/null
-for _ in $(seq 1 300); do logged "$run-emulator" '^press:' && break; sleep 0.2; done
-logged "$run-emulator" '^press:' || fail "the emulator did not start"
-sleep 1 # the agent has heard the Uni's first status (its counter baseline) before the press
-say "press"
-pod kill --signal USR1 "$run-emulator" >/dev/null
-wait "$subscriber" || fail "no ring on the broker: $(cat "$work/ring.txt")"
-subscriber=
-say "ring: $(grep -v subscribed "$work/ring.txt")"
+press_for_ring "$run-emulator" "$device" "$image" doorbell-agent emulate
 
 say "podman stop (SIGTERM, as the Supervisor stops an add-on)"
-pod stop -t 20 "$run-addon" >/dev/null 2>&1
-code=$(pod inspect "$run-addon" --format '{{.State.ExitCode}}')
-[ "$code" = 0 ] || fail "exit code $code after SIGTERM"
-logged "$run-addon" 'INFO +stopped ' || fail "no clean stop in the log"
+stop_cleanly "$run-addon" 'INFO +stopped '
 say "stopped cleanly, exit $code: $(pod logs "$run-addon" 2>&1 | grep -E "INFO +stopped " | cut -c1-160)"
-[ -s "$work/data/doorbell-agent.sqlite" ] || fail "no store in /data"
 say "OK"

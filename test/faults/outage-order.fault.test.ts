@@ -1,18 +1,19 @@
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../../agent/config/schema.ts';
-import { silentLogger } from '../../agent/core/logger.ts';
-import { type RunningAgent, startAgent } from '../../agent/runtime/agent.ts';
+import { describe, expect, it } from 'vitest';
+import type { RunningAgent } from '../../agent/runtime/agent.ts';
 import type { OutboxEntry } from '../../agent/store/outbox.ts';
 import { freeUdpPort } from '../helpers/udp.ts';
 import {
   AgentProcess,
   FakeUni,
+  faultSettings,
+  firstReports,
   macFor,
-  type PersistentBroker,
   ringCollector,
   sleep,
+  startAgentOn,
   startPersistentBroker,
+  stoppedAfterAll,
   tempDir,
   waitUntil,
   writeAgentConfig,
@@ -29,35 +30,20 @@ function ringsOf(entries: OutboxEntry[]) {
 }
 
 describe('broker killed mid-stream (real mosquitto, SIGKILL)', () => {
-  let broker: PersistentBroker | undefined;
-  let agent: RunningAgent | undefined;
-  const unis: FakeUni[] = [];
-  afterAll(async () => {
-    for (const uni of unis) uni.close();
-    await agent?.stop();
-    await broker?.stop();
-  });
+  const started = stoppedAfterAll<RunningAgent>();
+  const { unis } = started;
 
   it('keeps the rings of the outage in the outbox and publishes them in order, with their original t and press_id', async () => {
-    broker = await startPersistentBroker();
+    const broker = await startPersistentBroker();
+    started.broker = broker;
     const base = `order${process.pid}`;
     const collector = await ringCollector(broker.url, base);
     const port = await freeUdpPort();
     for (let i = 0; i < 4; i++) unis.push(new FakeUni(macFor(500 + i), `127.0.2.${i + 1}`, port));
-    const config = configSchema.parse({
-      mqtt: { url: broker.url, base_topic: base, client_id: `agent-${base}` },
-      homeassistant: { enabled: false },
-      shelly_mqtt: { enabled: false },
-      coiot: { listen: '127.0.0.1', port, multicast: false },
-      store: { path: join(tempDir('order-'), 'state.sqlite') },
-      security: { verify_http: false },
-      devices: unis.map((u) => ({ id: u.id })),
-    });
-    agent = await startAgent({ config, log: silentLogger, version: '0', fetchDescriptions: false });
-    for (const uni of unis) {
-      await uni.open();
-      await uni.report();
-    }
+    const store = join(tempDir('order-'), 'state.sqlite');
+    const agent = await startAgentOn(faultSettings({ url: broker.url, base, port, store, unis }));
+    started.agent = agent;
+    await firstReports(unis);
     await press(unis[0] as FakeUni);
     await waitUntil('ring before the outage', () => collector.rings.length === 1);
     // A re-press within the mechanical settle window (1 s after the fall) is the same press by definition.
@@ -68,12 +54,11 @@ describe('broker killed mid-stream (real mosquitto, SIGKILL)', () => {
       for (const uni of unis) await press(uni);
       await sleep(1_700);
     }
-    const a = agent;
-    await waitUntil('12 rings queued', () => ringsOf(a.outbox.entries()).length === 12);
-    const queued = ringsOf(a.outbox.entries());
+    await waitUntil('12 rings queued', () => ringsOf(agent.outbox.entries()).length === 12);
+    const queued = ringsOf(agent.outbox.entries());
     await broker.start();
     await waitUntil('queued rings delivered', () => collector.rings.length >= 13, 30_000);
-    await waitUntil('outbox empty', () => a.outbox.size === 0);
+    await waitUntil('outbox empty', () => agent.outbox.size === 0);
     const delivered = collector.rings.slice(1).map((r) => r.ring);
     expect(delivered.map((r) => r.press_id)).toEqual(queued.map((r) => r.type === 'ring' && r.press_id));
     expect(delivered.map((r) => r.t)).toEqual(queued.map((r) => r.t));
@@ -82,44 +67,30 @@ describe('broker killed mid-stream (real mosquitto, SIGKILL)', () => {
 });
 
 describe('agent SIGKILLed between hearing presses and publishing them', () => {
-  let broker: PersistentBroker | undefined;
-  let agent: AgentProcess | undefined;
-  const unis: FakeUni[] = [];
-  afterAll(async () => {
-    for (const uni of unis) uni.close();
-    await agent?.kill('SIGTERM');
-    await broker?.stop();
-  });
+  const started = stoppedAfterAll<{ stop(): Promise<void> }>();
+  const { unis } = started;
 
   it('publishes them after the restart, with the t and press_id decided before the kill', async () => {
-    broker = await startPersistentBroker();
+    const broker = await startPersistentBroker();
+    started.broker = broker;
     const base = `kill${process.pid}`;
     const collector = await ringCollector(broker.url, base);
     const port = await freeUdpPort();
     const dir = tempDir('kill-');
     for (let i = 0; i < 3; i++) unis.push(new FakeUni(macFor(600 + i), `127.0.3.${i + 1}`, port));
-    agent = new AgentProcess(
-      writeAgentConfig(dir, {
-        mqtt: { url: broker.url, base_topic: base, client_id: `agent-${base}` },
-        homeassistant: { enabled: false },
-        shelly_mqtt: { enabled: false },
-        coiot: { listen: '127.0.0.1', port, multicast: false },
-        store: { path: join(dir, 'state.sqlite') },
-        security: { verify_http: false },
-        devices: unis.map((u) => ({ id: u.id })),
-      }),
+    const store = join(dir, 'state.sqlite');
+    const agent = new AgentProcess(
+      writeAgentConfig(dir, faultSettings({ url: broker.url, base, port, store, unis })),
       dir,
     );
+    started.agent = { stop: () => agent.kill('SIGTERM') };
     agent.start();
     await agent.waitFor('MQTT connected');
-    for (const uni of unis) {
-      await uni.open();
-      await uni.report();
-    }
-    await waitUntil('pinned', () => (agent?.log.match(/device pinned/g) ?? []).length === 3);
+    await firstReports(unis);
+    await waitUntil('pinned', () => (agent.log.match(/device pinned/g) ?? []).length === 3);
     await broker.kill();
     for (const uni of unis) await press(uni);
-    await waitUntil('three rings decided', () => (agent?.log.match(/"msg":"ring"/g) ?? []).length === 3);
+    await waitUntil('three rings decided', () => (agent.log.match(/"msg":"ring"/g) ?? []).length === 3);
     const decided = (agent.log.match(/\{[^\n]*"msg":"ring"[^\n]*\}/g) ?? []).map((l) => JSON.parse(l));
     await agent.kill('SIGKILL');
     await broker.start();
@@ -135,32 +106,19 @@ describe('agent SIGKILLed between hearing presses and publishing them', () => {
 });
 
 describe('agent started while the broker is down', () => {
-  let broker: PersistentBroker | undefined;
-  let agent: RunningAgent | undefined;
-  let uni: FakeUni | undefined;
-  afterAll(async () => {
-    uni?.close();
-    await agent?.stop();
-    await broker?.stop();
-  });
+  const started = stoppedAfterAll<RunningAgent>();
 
   it('listens at once, queues the ring, and publishes it when the broker appears', async () => {
-    broker = await startPersistentBroker();
+    const broker = await startPersistentBroker();
+    started.broker = broker;
     const base = `late${process.pid}`;
     const collector = await ringCollector(broker.url, base);
     await broker.kill();
     const port = await freeUdpPort();
-    uni = new FakeUni(macFor(900), '127.0.2.90', port);
-    const config = configSchema.parse({
-      mqtt: { url: broker.url, base_topic: base, client_id: `agent-${base}` },
-      homeassistant: { enabled: false },
-      shelly_mqtt: { enabled: false },
-      coiot: { listen: '127.0.0.1', port, multicast: false },
-      store: { path: join(tempDir('late-'), 'state.sqlite') },
-      security: { verify_http: false },
-      devices: [{ id: uni.id }],
-    });
-    const starting = startAgent({ config, log: silentLogger, version: '0', fetchDescriptions: false });
+    const uni = new FakeUni(macFor(900), '127.0.2.90', port);
+    started.unis.push(uni);
+    const store = join(tempDir('late-'), 'state.sqlite');
+    const starting = startAgentOn(faultSettings({ url: broker.url, base, port, store, unis: [uni] }));
     await uni.open();
     // No handle on the agent yet: it is still waiting for its broker, but its CoIoT socket is up.
     await sleep(500);
@@ -170,7 +128,7 @@ describe('agent started while the broker is down', () => {
     await sleep(1_000);
     expect(collector.rings).toHaveLength(0);
     await broker.start();
-    agent = await starting;
+    started.agent = await starting;
     await waitUntil('ring after the broker appeared', () => collector.rings.length === 1, 20_000);
     expect(collector.rings[0]?.ring).toMatchObject({ device: uni.id, recovered: false });
     await collector.close();

@@ -1,12 +1,21 @@
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type Config, configSchema } from '../../agent/config/schema.ts';
-import { silentLogger } from '../../agent/core/logger.ts';
-import { type RunningAgent, startAgent } from '../../agent/runtime/agent.ts';
-import { type Broker, startMosquitto } from '../helpers/mosquitto.ts';
+import { describe, expect, it } from 'vitest';
+import type { RunningAgent } from '../../agent/runtime/agent.ts';
+import { startMosquitto } from '../helpers/mosquitto.ts';
 import { freeUdpPort } from '../helpers/udp.ts';
-import { FakeUni, macFor, ringCollector, sleep, tempDir, waitUntil } from './support.ts';
+import {
+  FakeUni,
+  faultSettings,
+  firstReports,
+  macFor,
+  ringCollector,
+  sleep,
+  startAgentOn,
+  stoppedAfterAll,
+  tempDir,
+  waitUntil,
+} from './support.ts';
 
 /**
  * A power cut, simulated: what the disk holds afterwards is the store as of its last completed WAL sync, and the
@@ -16,14 +25,8 @@ import { FakeUni, macFor, ringCollector, sleep, tempDir, waitUntil } from './sup
  * must carry the `press_id` it was first rung with, so subscribers de-duplicate it.
  */
 describe('power cut: the commits since the last WAL sync are lost', () => {
-  let broker: Broker | undefined;
-  let agent: RunningAgent | undefined;
-  const unis: FakeUni[] = [];
-  afterAll(async () => {
-    for (const uni of unis) uni.close();
-    await agent?.stop();
-    await broker?.stop();
-  });
+  const started = stoppedAfterAll<RunningAgent>();
+  const { unis } = started;
 
   const SUFFIXES = ['', '-wal'];
   const copyStore = (from: string, to: string) => {
@@ -41,29 +44,24 @@ describe('power cut: the commits since the last WAL sync are lost', () => {
   };
 
   it('rings every press; a press decided again after the cut keeps its press_id', async () => {
-    broker = await startMosquitto();
+    const broker = await startMosquitto();
+    started.broker = broker;
     const base = `cut${process.pid}`;
     const collector = await ringCollector(broker.url, base);
     const port = await freeUdpPort();
     for (let i = 0; i < 3; i++) unis.push(new FakeUni(macFor(700 + i), `127.0.3.${i + 1}`, port));
     const dir = tempDir('power-cut-');
     const path = join(dir, 'state.sqlite');
-    const config: Config = configSchema.parse({
-      mqtt: { url: broker.url, base_topic: base, client_id: `agent-${base}` },
-      homeassistant: { enabled: false },
-      shelly_mqtt: { enabled: false },
-      coiot: { listen: '127.0.0.1', port, multicast: false },
-      store: { path },
-      metrics: { enabled: false },
-      security: { verify_http: false },
-      devices: unis.map((u) => ({ id: u.id })),
-    });
-    const start = () => startAgent({ config, log: silentLogger, version: '0', fetchDescriptions: false });
-    agent = await start();
-    for (const uni of unis) {
-      await uni.open();
-      await uni.report();
-    }
+    const settings = faultSettings(
+      { url: broker.url, base, port, store: path, unis },
+      { metrics: { enabled: false } },
+    );
+    const start = async () => {
+      started.agent = await startAgentOn(settings);
+      return started.agent;
+    };
+    let agent = await start();
+    await firstReports(unis);
     await sleep(300);
 
     let presses = 0;

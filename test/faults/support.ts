@@ -4,7 +4,11 @@ import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { afterAll } from 'vitest';
 import { stringify } from 'yaml';
+import { configSchema } from '../../agent/config/schema.ts';
+import { silentLogger } from '../../agent/core/logger.ts';
+import { type RunningAgent, startAgent } from '../../agent/runtime/agent.ts';
 import { encodeStatus, shuniValues } from '../../simulator/emulator/coiot-encode.ts';
 import { seededRandom } from '../../simulator/network/random.ts';
 import { type Broker, startMosquitto, waitForPort } from '../helpers/mosquitto.ts';
@@ -130,6 +134,59 @@ export function writeAgentConfig(dir: string, config: Record<string, unknown>): 
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * The agent's settings in these tests: its broker at `url` under `base`, CoIoT unicast on loopback `port`, the
+ * store at `store`, one device per Uni; Home Assistant, Shelly MQTT and the HTTP check off. `extra` adds sections.
+ */
+export function faultSettings(
+  rig: { url: string; base: string; port: number; store: string; unis: readonly FakeUni[] },
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    mqtt: { url: rig.url, base_topic: rig.base, client_id: `agent-${rig.base}` },
+    homeassistant: { enabled: false },
+    shelly_mqtt: { enabled: false },
+    coiot: { listen: '127.0.0.1', port: rig.port, multicast: false },
+    store: { path: rig.store },
+    security: { verify_http: false },
+    ...extra,
+    devices: rig.unis.map((u) => ({ id: u.id })),
+  };
+}
+
+/** The agent in this process on `settings` (as a config file holds them), silent, fetching no CoIoT descriptions. */
+export function startAgentOn(settings: Record<string, unknown>): Promise<RunningAgent> {
+  return startAgent({
+    config: configSchema.parse(settings),
+    log: silentLogger,
+    version: '0',
+    fetchDescriptions: false,
+  });
+}
+
+/** Opens each Uni and sends its first status report (the agent's counter baseline and address pin). */
+export async function firstReports(unis: readonly FakeUni[]): Promise<void> {
+  for (const uni of unis) {
+    await uni.open();
+    await uni.report();
+  }
+}
+
+/** What a describe block starts, stopped after its tests: the Unis closed, then the agent, then the broker. */
+export function stoppedAfterAll<A extends { stop(): Promise<void> }>(): {
+  broker?: Broker;
+  agent?: A;
+  unis: FakeUni[];
+} {
+  const started: { broker?: Broker; agent?: A; unis: FakeUni[] } = { unis: [] };
+  afterAll(async () => {
+    for (const uni of started.unis) uni.close();
+    await started.agent?.stop();
+    await started.broker?.stop();
+  });
+  return started;
 }
 
 /** A Gen1 Uni on its own loopback address (127.0.1.x), sending byte-exact SHUNI-1 status datagrams. */

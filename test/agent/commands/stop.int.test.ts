@@ -45,6 +45,13 @@ class Agent {
     return this.until(`agent log "${msg}"`, () => this.logged(msg));
   }
 
+  /** Sends SIGTERM and waits for the exit, which must be 0 and on its own (not by the signal). */
+  async terminate(): Promise<void> {
+    this.child.kill('SIGTERM');
+    const { code, signal } = await this.exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+  }
+
   /** Waits for `predicate`; a timeout shows the end of the log. */
   async until(what: string, predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
     try {
@@ -97,20 +104,32 @@ describe('run stops cleanly in every state', () => {
     }
   });
 
-  it('on SIGTERM while the broker has been unreachable since start: exit 0, stopping/stopped, the ring kept in the outbox', async () => {
-    const dir = tempDir('stop-unreachable-');
-    const coiotPort = await freeUdpPort();
+  /** `run` for one Uni, its config and store in a new directory, CoIoT on loopback; `settings` adds the rest. */
+  async function startRun(prefix: string, settings: Record<string, unknown>, coiotPort?: number) {
+    const dir = tempDir(prefix);
     const store = join(dir, 'state.sqlite');
     const config = writeAgentConfig(dir, {
-      // Nobody listens there: every attempt is refused.
-      mqtt: { url: `mqtt://127.0.0.1:${await freePort()}`, reconnect_min_s: 0.1, reconnect_max_s: 0.2 },
-      coiot: { listen: '127.0.0.1', port: coiotPort, multicast: false },
-      security: { verify_http: false },
+      ...settings,
+      coiot: { listen: '127.0.0.1', port: coiotPort ?? (await freeUdpPort()), multicast: false },
       store: { path: store },
       devices: [{ id: `shellyuni-${MAC}` }],
     });
     const agent = new Agent(config);
     agents.push(agent);
+    return { agent, store };
+  }
+
+  it('on SIGTERM while the broker has been unreachable since start: exit 0, stopping/stopped, the ring kept in the outbox', async () => {
+    const coiotPort = await freeUdpPort();
+    const { agent, store } = await startRun(
+      'stop-unreachable-',
+      {
+        // Nobody listens there: every attempt is refused.
+        mqtt: { url: `mqtt://127.0.0.1:${await freePort()}`, reconnect_min_s: 0.1, reconnect_max_s: 0.2 },
+        security: { verify_http: false },
+      },
+      coiotPort,
+    );
     await agent.waitFor('CoIoT listening');
     await agent.waitFor('MQTT broker unreachable; retrying with backoff');
     // A press heard during the outage: its ring waits in the outbox.
@@ -121,9 +140,7 @@ describe('run stops cleanly in every state', () => {
     await agent.waitFor('ring');
     uni.close();
 
-    agent.child.kill('SIGTERM');
-    const { code, signal } = await agent.exited;
-    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    await agent.terminate();
     expect(agent.logged('stopping')).toBe(true);
     const stopped = agent.lines.find((l) => l.msg === 'stopped');
     expect(stopped).toMatchObject({ during: 'start', outbox: 1 });
@@ -135,22 +152,16 @@ describe('run stops cleanly in every state', () => {
 
   it('logs a broker outage once (not once per attempt), reconnects with backoff, and stops on SIGTERM while the broker is down', async () => {
     const broker = await startMosquitto();
-    const dir = tempDir('stop-outage-');
-    const config = writeAgentConfig(dir, {
+    const { agent } = await startRun('stop-outage-', {
       mqtt: {
         url: broker.url,
         base_topic: `outage${process.pid}`,
         reconnect_min_s: 0.05,
         reconnect_max_s: 0.2,
       },
-      coiot: { listen: '127.0.0.1', port: await freeUdpPort(), multicast: false },
-      store: { path: join(dir, 'state.sqlite') },
       // Debug lines show every attempt; the lines counted are the ones a user sees at the default level.
       log: { level: 'debug' },
-      devices: [{ id: `shellyuni-${MAC}` }],
     });
-    const agent = new Agent(config);
-    agents.push(agent);
     try {
       await agent.waitFor('running');
       const before = agent.lines.length;
@@ -177,9 +188,7 @@ describe('run stops cleanly in every state', () => {
       await agent.until('the second outage noticed', () =>
         agent.lines.slice(seen).some((l) => String(l.msg).startsWith('MQTT connection lost')),
       );
-      agent.child.kill('SIGTERM');
-      const { code, signal } = await agent.exited;
-      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      await agent.terminate();
       expect(agent.logged('stopping')).toBe(true);
       expect(agent.logged('stopped')).toBe(true);
     } finally {
@@ -189,20 +198,12 @@ describe('run stops cleanly in every state', () => {
 
   it('on SIGTERM the moment it starts logging (before MQTT is up): exit 0 with stopping/stopped', async () => {
     const broker = await startMosquitto();
-    const dir = tempDir('stop-early-');
-    const config = writeAgentConfig(dir, {
+    const { agent } = await startRun('stop-early-', {
       mqtt: { url: broker.url, base_topic: `early${process.pid}` },
-      coiot: { listen: '127.0.0.1', port: await freeUdpPort(), multicast: false },
-      store: { path: join(dir, 'state.sqlite') },
-      devices: [{ id: `shellyuni-${MAC}` }],
     });
-    const agent = new Agent(config);
-    agents.push(agent);
     try {
       await waitUntil('a first log line', () => agent.lines.length > 0);
-      agent.child.kill('SIGTERM');
-      const { code, signal } = await agent.exited;
-      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      await agent.terminate();
       expect(agent.logged('stopping')).toBe(true);
       expect(agent.logged('stopped')).toBe(true);
     } finally {
@@ -213,21 +214,13 @@ describe('run stops cleanly in every state', () => {
   it('on SIGTERM while connected to a broker that stopped answering: gives up waiting for its PUBACK, exit 0', async () => {
     const broker = await startMosquitto();
     const proxy = await freezableProxy(broker.port);
-    const dir = tempDir('stop-hung-');
-    const config = writeAgentConfig(dir, {
+    const { agent } = await startRun('stop-hung-', {
       mqtt: { url: proxy.url, base_topic: `hung${process.pid}` },
-      coiot: { listen: '127.0.0.1', port: await freeUdpPort(), multicast: false },
-      store: { path: join(dir, 'state.sqlite') },
-      devices: [{ id: `shellyuni-${MAC}` }],
     });
-    const agent = new Agent(config);
-    agents.push(agent);
     try {
       await agent.waitFor('running');
       proxy.freeze();
-      agent.child.kill('SIGTERM');
-      const { code, signal } = await agent.exited;
-      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      await agent.terminate();
       expect(agent.logged('stopped')).toBe(true);
     } finally {
       await proxy.close();

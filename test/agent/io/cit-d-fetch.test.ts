@@ -1,39 +1,15 @@
 import dgram from 'node:dgram';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { generate, parse } from 'coap-packet';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DoorbellAgentError } from '../../../agent/core/errors.ts';
 import { fetchCitD } from '../../../agent/io/cit-d-fetch.ts';
 import { MAX_DATAGRAM_BYTES } from '../../../agent/protocol/coiot-packet.ts';
 import { SHUNI1_SENSORS } from '../../../agent/protocol/coiot-sensors.ts';
+import { serversClosedAfterEach } from '../../helpers/http-servers.ts';
 import { fixtureText } from '../protocol/fixtures.ts';
 
 const CIT_D = JSON.stringify(JSON.parse(fixtureText('shuni-1.cit-d.json')));
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((c) => c()));
-});
-
-async function httpServer(handler: http.RequestListener): Promise<number> {
-  const server = http.createServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  closers.push(
-    () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  );
-  return (server.address() as AddressInfo).port;
-}
-
-/** A port nothing listens on: bind, read the port, close. */
-async function refusedPort(): Promise<number> {
-  const port = await httpServer(() => {});
-  await closers.pop()?.();
-  return port;
-}
+const { httpServer, refusedPort, closeAfterEach } = serversClosedAfterEach();
 
 interface SeenRequest {
   code: string;
@@ -79,7 +55,7 @@ async function coapServer(
     socket.send(answer(req.messageId, CIT_D), from.port, from.address);
   });
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
-  closers.push(() => new Promise((r) => socket.close(() => r())));
+  closeAfterEach(() => new Promise((r) => socket.close(() => r())));
   return { port: socket.address().port, seen };
 }
 

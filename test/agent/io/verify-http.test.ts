@@ -1,26 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyDeviceAddress } from '../../../agent/io/verify-http.ts';
+import { serversClosedAfterEach } from '../../helpers/http-servers.ts';
 
 const ID = 'shellyuni-98CDAC25ABCD';
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((c) => c()));
-});
-
-async function httpServer(handler: http.RequestListener): Promise<number> {
-  const server = http.createServer(handler);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  closers.push(
-    () =>
-      new Promise((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  );
-  return (server.address() as AddressInfo).port;
-}
+const { httpServer, refusedPort } = serversClosedAfterEach();
 
 const shelly = (mac: string) => JSON.stringify({ type: 'SHUNI-1', mac, auth: false, fw: '1.14.0' });
 
@@ -52,8 +35,7 @@ describe('verifyDeviceAddress (GET /shelly)', () => {
       res.end(shelly('98CDAC25ABCD'));
     });
     const hanging = await httpServer(() => {});
-    const refused = await httpServer(() => {});
-    await closers.pop()?.();
+    const refused = await refusedPort();
     for (const port of [notFound, redirect, junk, huge, hanging, refused])
       expect(await verifyDeviceAddress(ID, '127.0.0.1', { port, timeoutMs: 300 }), String(port)).toBe(
         'unreachable',

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { loadParts, type Parts } from '../../../simulator/circuit/parts.ts';
-import { DrawingError, importDrawing } from '../../../simulator/circuitjs/import.ts';
+import { describe, expect, it } from 'vitest';
+import { DrawingError } from '../../../simulator/circuitjs/import.ts';
+import { drawingImporter, MINI_INSTALLATION } from './drawing-import.ts';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
 
@@ -34,20 +34,7 @@ x 476 140 476 140 4 12 role:\\suni_input\\smodel\\qgen1
 w 460 160 560 160 0
 `;
 
-let parts: Parts;
-beforeAll(async () => {
-  parts = await loadParts();
-});
-
-function problemsOf(text: string, file = 'mini.txt'): string[] {
-  try {
-    importDrawing(text, file, parts);
-  } catch (error) {
-    if (error instanceof DrawingError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const { read, problemsOf } = drawingImporter('mini.txt');
 
 /** `text` with `line` replaced (or removed, for `by` undefined); the line must be there. */
 function edit(text: string, line: string, by?: string): string {
@@ -57,21 +44,12 @@ function edit(text: string, line: string, by?: string): string {
 
 describe('importing a CircuitJS drawing', () => {
   it('reads the installation: supply from the AC source, roles and settings from the labels', () => {
-    expect(importDrawing(MINI, 'mini.txt', parts)).toEqual({
-      supply: { vac: 12, hz: 50 },
-      doorbell: { model: 'db1' },
-      chime: { mode: 'electronic', duration_s: 2 },
-      power_kit: true,
-      relay: { part: 'rs-0376830' },
-      loop: { source: 'battery', battery: { chemistry: 'alkaline', cells: 1, volts: 1.58 } },
-      uni: { model: 'gen1' },
-      wiring: { cable_ohm: 0 },
-    });
+    expect(read(MINI)).toEqual(MINI_INSTALLATION);
   });
 
   it('reads the hand-written example: mains through a transformer, two cable legs, coil and contact apart, labeled nodes', () => {
     const file = 'examples/circuitjs/seed-transformer.txt';
-    const installation = importDrawing(readFileSync(join(REPO, file), 'utf8'), file, parts);
+    const installation = read(readFileSync(join(REPO, file), 'utf8'), file);
     // 325.27 V peak / √2 × 0.1044 turns ratio = 24.012 VAC on the secondary; 0.5 ohm in each leg.
     expect(installation.supply).toEqual({ vac: 24.012, hz: 50 });
     expect(installation.wiring.cable_ohm).toBe(1);
@@ -86,7 +64,7 @@ describe('importing a CircuitJS drawing', () => {
     const file = 'examples/circuitjs/unsupported-led.txt';
     const error = (() => {
       try {
-        importDrawing(readFileSync(join(REPO, file), 'utf8'), file, parts);
+        read(readFileSync(join(REPO, file), 'utf8'), file);
       } catch (e) {
         return e as Error;
       }
@@ -123,7 +101,7 @@ describe('importing a CircuitJS drawing', () => {
       'Role:\\spower_kit',
     );
     expect(tight).not.toEqual(MINI);
-    expect(importDrawing(tight, 'mini.txt', parts).doorbell).toEqual({ model: 'db1' });
+    expect(read(tight).doorbell).toEqual({ model: 'db1' });
   });
 
   it('says a file is not a drawing, or has no parts', () => {
@@ -172,7 +150,7 @@ describe('importing a CircuitJS drawing', () => {
       ),
     ]);
     const unknown = `${at40}x 16 100 16 100 4 12 role:\\ssupply\\shz\\qunknown\n`;
-    expect(importDrawing(unknown, 'mini.txt', parts).supply).toEqual({ vac: 12, hz: 'unknown' });
+    expect(read(unknown).supply).toEqual({ vac: 12, hz: 'unknown' });
   });
 
   it('refuses a sense loop on the throw that is closed while the relay is off', () => {

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { loadParts, type Parts } from '../../../simulator/circuit/parts.ts';
-import { DrawingError, importDrawing } from '../../../simulator/circuitjs/import.ts';
+import { describe, expect, it } from 'vitest';
+import { drawingImporter, MINI_INSTALLATION } from './drawing-import.ts';
 
 /**
  * import.test.ts's smallest drawing as CircuitJS 4 saves it (XMLSerializer: a `<cir>` root, `x="x1 y1 x2 y2"`,
@@ -39,39 +38,17 @@ const MINI_XML = `<cir f="1" ts="5.0E-6" ic="10.20027730826997" cb="50" pb="50" 
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', 'examples', 'circuitjs');
 
-let parts: Parts;
-beforeAll(async () => {
-  parts = await loadParts();
-});
-
-function problemsOf(text: string): string[] {
-  try {
-    importDrawing(text, 'mini.xml', parts);
-  } catch (error) {
-    if (error instanceof DrawingError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+const { read, problemsOf } = drawingImporter('mini.xml');
 
 describe("importing CircuitJS 4's XML", () => {
   it('reads the same installation as from the text format', () => {
-    expect(importDrawing(MINI_XML, 'mini.xml', parts)).toEqual({
-      supply: { vac: 12, hz: 50 },
-      doorbell: { model: 'db1' },
-      chime: { mode: 'electronic', duration_s: 2 },
-      power_kit: true,
-      relay: { part: 'rs-0376830' },
-      loop: { source: 'battery', battery: { chemistry: 'alkaline', cells: 1, volts: 1.58 } },
-      uni: { model: 'gen1' },
-      wiring: { cable_ohm: 0 },
-    });
+    expect(read(MINI_XML)).toEqual(MINI_INSTALLATION);
   });
 
   it('reads the hand-written example saved as XML to the installation its text reads to', () => {
-    const read = (name: string) =>
-      importDrawing(readFileSync(join(EXAMPLES, name), 'utf8'), `examples/circuitjs/${name}`, parts);
-    expect(read('seed-transformer.xml')).toEqual(read('seed-transformer.txt'));
+    const example = (name: string) =>
+      read(readFileSync(join(EXAMPLES, name), 'utf8'), `examples/circuitjs/${name}`);
+    expect(example('seed-transformer.xml')).toEqual(example('seed-transformer.txt'));
   });
 
   it('places a relay by its model: a model in the file with its coil at the first end', () => {
@@ -82,7 +59,7 @@ describe("importing CircuitJS 4's XML", () => {
         '<w x="300 148 300 160" f="0"/>\n  <w x="300 160 428 160" f="0"/>\n  <w x="428 160 428 220" f="0"/>',
       )
       .replace('</cir>', '  <rlm nm="side" f="0" in="0.2" cs="1" sb="1"/>\n</cir>');
-    expect(importDrawing(sideOne, 'mini.xml', parts).relay).toEqual({ part: 'rs-0376830' });
+    expect(read(sideOne).relay).toEqual({ part: 'rs-0376830' });
     expect(problemsOf(MINI_XML.replace('mo="default"', 'mo="nowhere"'))).toEqual([
       'mini.xml:5: <rl>: relay model nowhere is not in the file',
     ]);
