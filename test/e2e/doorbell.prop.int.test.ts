@@ -31,11 +31,13 @@ import { sharedBroker } from '../helpers/mosquitto.ts';
  * of 10–30 edges, pulses and gaps 40–90 ms), late copies (50 ms to 1.5 s), reboots and restarts at any moment
  * (during a hold: the first report after them is already high). Device event lifetime is scaled to 1 s.
  *
- *   DOORBELL_E2E_RUNS=200 npx vitest run test/e2e/doorbell.prop.int.test.ts      # nightly size
+ * The suite runs a fixed seed (the same cases in every CI run); the nightly explores:
+ *   DOORBELL_E2E_RUNS=200 DOORBELL_E2E_SEED=random npx vitest run test/e2e/doorbell.prop.int.test.ts
  *   DOORBELL_E2E_SEED=<seed> [DOORBELL_E2E_PATH=<path>] …                          # re-run a failure
  *   DOORBELL_E2E_FIRMWARE="reports=batched gen2Mode=switch" …                     # pin knobs
  *   DOORBELL_E2E_SHRINK_S=600 …                                                   # shrink longer (default 180 s)
  */
+const SEED_ENV = process.env.DOORBELL_E2E_SEED ?? '20261206';
 const LIFETIME_S = 1;
 const BOOT_S = 2.5;
 
@@ -218,9 +220,8 @@ describe('end to end: one ring per press that reached the agent, whatever the fi
         {
           numRuns: runs,
           // Re-run a failure fast-check reported: DOORBELL_E2E_SEED=<seed> DOORBELL_E2E_PATH=<path>.
-          ...(process.env.DOORBELL_E2E_SEED
-            ? { seed: Number(process.env.DOORBELL_E2E_SEED), path: process.env.DOORBELL_E2E_PATH ?? '0' }
-            : {}),
+          ...(SEED_ENV === 'random' ? {} : { seed: Number(SEED_ENV) }),
+          ...(process.env.DOORBELL_E2E_PATH ? { path: process.env.DOORBELL_E2E_PATH } : {}),
         },
       );
     },
