@@ -1,59 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ProblemEvent, RingEvent } from '../../../agent/core/events.ts';
+import type { RingEvent } from '../../../agent/core/events.ts';
 import { silentLogger } from '../../../agent/core/logger.ts';
 import { SqliteStore } from '../../../agent/store/channel-store.ts';
-import { Outbox, type OutboxEvent } from '../../../agent/store/outbox.ts';
+import { Outbox } from '../../../agent/store/outbox.ts';
 import { tempDir, waitUntil } from '../../faults/support.ts';
-
-function ring(n: number): RingEvent {
-  return {
-    type: 'ring',
-    t: n,
-    device: 'shellyuni-98CDAC25ABCD',
-    input: 0,
-    press_id: `shellyuni-98CDAC25ABCD:0:${n * 1000}`,
-    chime: 'mechanical',
-    hold_s: null,
-    via: 'coiot',
-    recovered: false,
-  };
-}
-
-function problem(n: number): ProblemEvent {
-  return {
-    type: 'problem',
-    t: n,
-    device: 'shellyuni-98CDAC25ABCD',
-    problem: 'spoofed',
-    on: true,
-    detail: `#${n}`,
-  };
-}
-
-/** A broker stand-in whose PUBACKs the test releases by hand. */
-function manualBroker() {
-  const pending: Array<{ event: OutboxEvent; ack: () => void; fail: (e: Error) => void }> = [];
-  const acked: OutboxEvent[] = [];
-  return {
-    pending,
-    acked,
-    send: (event: OutboxEvent) =>
-      new Promise<void>((resolve, reject) =>
-        pending.push({
-          event,
-          ack: () => {
-            acked.push(event);
-            resolve();
-          },
-          fail: reject,
-        }),
-      ),
-    ackAll() {
-      for (const p of pending.splice(0)) p.ack();
-    },
-  };
-}
+import { manualBroker, problem, ring } from '../../helpers/outbox-events.ts';
 
 describe('Outbox', () => {
   it('sends in order, and removes an entry only once its publish was acknowledged', async () => {

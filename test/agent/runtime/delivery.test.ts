@@ -5,34 +5,11 @@ import type { RingEvent } from '../../../agent/core/events.ts';
 import { silentLogger } from '../../../agent/core/logger.ts';
 import { Delivery } from '../../../agent/runtime/delivery.ts';
 import { SqliteStore } from '../../../agent/store/channel-store.ts';
-import type { OutboxEvent } from '../../../agent/store/outbox.ts';
 import { tempDir, waitUntil } from '../../faults/support.ts';
+import { ring as counterRing, manualBroker } from '../../helpers/outbox-events.ts';
 
-function ring(n: number): RingEvent {
-  return {
-    type: 'ring',
-    t: n,
-    device: 'shellyuni-98CDAC25ABCD',
-    input: 0,
-    press_id: `shellyuni-98CDAC25ABCD:0:c${n}@1795986186000`,
-    chime: 'mechanical',
-    hold_s: null,
-    via: 'coiot',
-    recovered: false,
-  };
-}
-
-/** A broker stand-in: every send waits until the test acknowledges or fails it. */
-function handBroker() {
-  const sends: Array<{ event: OutboxEvent; ack: () => void; fail: (error: Error) => void }> = [];
-  return {
-    sends,
-    send: (event: OutboxEvent) =>
-      new Promise<void>((ack, fail) => {
-        sends.push({ event, ack: () => ack(), fail });
-      }),
-  };
-}
+/** A ring whose press id comes from the event counter (the ones that may leave before their commit). */
+const ring = (n: number) => counterRing(n, `shellyuni-98CDAC25ABCD:0:c${n}@1795986186000`);
 
 /** The agent's store, and a second connection that sees only what was committed (as a restart would). */
 function stores() {
@@ -56,7 +33,7 @@ function committedRings(path: string): string[] {
 describe('Delivery', () => {
   it('hands a ring to the broker connection and flushes it before its step commits, and keeps its row until the PUBACK', async () => {
     const { store, committedRings } = stores();
-    const broker = handBroker();
+    const broker = manualBroker();
     const seenAtSend: Array<{ inTransaction: boolean; committed: string[] }> = [];
     const flushedInTransaction: boolean[] = [];
     const delivery = new Delivery(store, silentLogger, {
@@ -77,7 +54,7 @@ describe('Delivery', () => {
     expect(flushedInTransaction).toEqual([true]);
     // The step committed its row, which stays until the broker acknowledges.
     expect(committedRings()).toEqual([ring(1).press_id]);
-    broker.sends[0]?.ack();
+    broker.pending[0]?.ack();
     await waitUntil('the acknowledged row to go', () => committedRings().length === 0);
     delivery.close();
     store.close();
@@ -85,7 +62,7 @@ describe('Delivery', () => {
 
   it("commits a ring whose press id is not the event counter's (Gen2) before it leaves", () => {
     const { store, committedRings } = stores();
-    const broker = handBroker();
+    const broker = manualBroker();
     const committedAtSend: string[][] = [];
     const delivery = new Delivery(store, silentLogger, {
       maxEntries: 100,
@@ -105,7 +82,7 @@ describe('Delivery', () => {
 
   it('sends a ring only after its step commits while an older entry waits to be sent again', async () => {
     const { store, committedRings } = stores();
-    const broker = handBroker();
+    const broker = manualBroker();
     const sentInTransaction: boolean[] = [];
     const delivery = new Delivery(store, silentLogger, {
       maxEntries: 100,
@@ -117,16 +94,16 @@ describe('Delivery', () => {
     });
     delivery.open();
     delivery.step(() => ({ rings: [ring(1)], notes: [] }));
-    broker.sends[0]?.fail(new Error('connection lost'));
+    broker.pending[0]?.fail(new Error('connection lost'));
     await waitUntil('the failure to be seen', () => delivery.outbox.stats.sendFailures === 1);
 
     delivery.step(() => ({ rings: [ring(2)], notes: [] }));
     expect(sentInTransaction).toEqual([true, false]); // ring 2 went out by the pump, after its commit
     expect(committedRings()).toEqual([ring(1).press_id, ring(2).press_id]);
 
-    await waitUntil('the retry of ring 1', () => broker.sends.length === 3, 5_000);
-    expect(broker.sends.map((s) => (s.event as RingEvent).press_id)[2]).toBe(ring(1).press_id);
-    for (const s of broker.sends.slice(1)) s.ack();
+    await waitUntil('the retry of ring 1', () => broker.pending.length === 3, 5_000);
+    expect(broker.pending.map((s) => (s.event as RingEvent).press_id)[2]).toBe(ring(1).press_id);
+    for (const s of broker.pending.slice(1)) s.ack();
     await waitUntil('both rows to go', () => committedRings().length === 0);
     delivery.close();
     store.close();
@@ -134,7 +111,7 @@ describe('Delivery', () => {
 
   it('when the step cannot commit after its ring left, the ring is kept in memory and a later row with the same id is not lost', async () => {
     const { store, committedRings } = stores();
-    const broker = handBroker();
+    const broker = manualBroker();
     let diskFull = true;
     const delivery = new Delivery(store, silentLogger, {
       maxEntries: 100,
@@ -154,15 +131,15 @@ describe('Delivery', () => {
     delivery.step(() => ({ rings: [ring(2)], notes: [] }));
     expect(committedRings()).toEqual([ring(2).press_id]);
     // The early send of ring 1 is acknowledged: it must not take ring 2's row (the rolled-back id was given again).
-    const early = broker.sends.find((s) => (s.event as RingEvent).press_id === ring(1).press_id);
+    const early = broker.pending.find((s) => (s.event as RingEvent).press_id === ring(1).press_id);
     early?.ack();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(committedRings()).toEqual([ring(2).press_id]);
 
-    await waitUntil('ring 2 and the memory copy of ring 1 to be sent', () => broker.sends.length >= 3);
-    for (const s of broker.sends.slice(1)) s.ack();
+    await waitUntil('ring 2 and the memory copy of ring 1 to be sent', () => broker.pending.length >= 3);
+    for (const s of broker.pending.slice(1)) s.ack();
     await waitUntil('everything acknowledged', () => committedRings().length === 0);
-    const sent = broker.sends.map((s) => (s.event as RingEvent).press_id);
+    const sent = broker.pending.map((s) => (s.event as RingEvent).press_id);
     expect(new Set(sent)).toEqual(new Set([ring(1).press_id, ring(2).press_id]));
     delivery.close();
     store.close();
