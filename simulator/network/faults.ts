@@ -66,44 +66,89 @@ export interface Delivery<T> {
   copy: number;
 }
 
-/** Pure: what arrives, and when, for a stream of timed sends (in delivery order; ties keep send order). */
+/**
+ * Pure: what arrives, and when, for a stream of timed sends (in delivery order; ties keep send order).
+ * `ordered`: the stream is one TCP connection (MQTT): nothing overtakes what was sent before it, so a held-back
+ * send or a late copy holds back everything after it (`inOrder`).
+ */
 export function applyFaults<T>(
   sends: ReadonlyArray<TimedSend<T>>,
   plan: FaultPlan,
   seed: number,
+  ordered = false,
 ): Delivery<T>[] {
   const random = seededRandom(seed);
   const start = sends[0]?.tMs ?? 0;
+  const order = ordered ? inOrder() : (t: number) => t;
   const out: Delivery<T>[] = [];
   sends.forEach((send, index) => {
     const delays = fateOf(plan, random, send.tMs - start);
     delays.forEach((delay, copy) => {
-      out.push({ tMs: send.tMs + delay, item: send.item, index, copy });
+      out.push({ tMs: order(send.tMs + delay), item: send.item, index, copy });
     });
   });
   return out.sort((a, b) => a.tMs - b.tMs || a.index - b.index || a.copy - b.copy);
 }
 
 /**
- * The same plan live: wraps a device's sender so each send meets its fate on `scheduler`. `onFate` sees every
- * send with its delays (the test oracle: which evidence left the device and was not lost).
+ * Delivery times of an ordered stream: each at least the one before it. A copy of an MQTT publish can only be a
+ * re-send of the unacknowledged tail after a reconnect, in its order, never a lone old message arriving after
+ * newer ones (TCP, and MQTT's ordered topics): a Gen1 level report carries no sequence number, so an old copy
+ * overtaken by newer reports would be a new edge no receiver could tell apart.
+ */
+function inOrder(): (tMs: number) => number {
+  let last = Number.NEGATIVE_INFINITY;
+  return (tMs) => {
+    last = Math.max(last, tMs);
+    return last;
+  };
+}
+
+/**
+ * The same plan live: wraps a device's sender so each send meets its fate on `scheduler` (`ordered` as in
+ * `applyFaults`). `onFate` sees every send with its delays (the test oracle: which evidence left the device and was
+ * not lost).
  */
 export function faultyLink<T>(
   plan: FaultPlan,
   seed: number,
   scheduler: Scheduler,
-  onFate?: (item: T, delays: number[], atMs: number) => void,
+  options: { ordered?: boolean; onFate?: (item: T, delays: number[], atMs: number) => void } = {},
 ): Through<T> {
   const random = seededRandom(seed);
   let start: number | undefined;
-  return (send) => (item) => {
-    const now = scheduler.now();
-    start ??= now;
-    const delays = fateOf(plan, random, now - start);
-    onFate?.(item, delays, now);
-    for (const delay of delays) {
-      if (delay <= 0) send(item);
-      else scheduler.after(delay, () => send(item));
-    }
+  return (send) => {
+    const deliver = options.ordered ? fifo(scheduler, send) : unordered(scheduler, send);
+    return (item) => {
+      const now = scheduler.now();
+      start ??= now;
+      const delays = fateOf(plan, random, now - start);
+      options.onFate?.(item, delays, now);
+      for (const delay of delays) deliver(item, now + delay);
+    };
+  };
+}
+
+function unordered<T>(scheduler: Scheduler, send: (item: T) => void): (item: T, atMs: number) => void {
+  return (item, atMs) => {
+    const wait = atMs - scheduler.now();
+    if (wait <= 0) send(item);
+    else scheduler.after(wait, () => send(item));
+  };
+}
+
+/** One queue and one timer, so that equal delivery times cannot swap on a real clock's timers. */
+function fifo<T>(scheduler: Scheduler, send: (item: T) => void): (item: T, atMs: number) => void {
+  const order = inOrder();
+  const queue: Array<{ atMs: number; item: T }> = [];
+  const drain = () => {
+    while (queue.length > 0 && (queue[0] as { atMs: number }).atMs <= scheduler.now())
+      send((queue.shift() as { item: T }).item);
+    const head = queue[0];
+    if (head) scheduler.after(head.atMs - scheduler.now(), drain);
+  };
+  return (item, atMs) => {
+    queue.push({ atMs: order(atMs), item });
+    if (queue.length === 1) drain();
   };
 }

@@ -36,7 +36,10 @@ export async function startEmulators(
     plan: FaultPlan | undefined,
   ): Through<T> => {
     const emissionOf = new WeakMap<object, ReturnType<WireLog['emitted']>>();
-    const faulty = faultyLink<T>(plan ?? NO_FAULTS, deriveSeed(options.seed, path, device), scheduler);
+    // MQTT is one TCP connection to the broker: its faults never reorder it (`faults.ts`).
+    const faulty = faultyLink<T>(plan ?? NO_FAULTS, deriveSeed(options.seed, path, device), scheduler, {
+      ordered: path === 'mqtt',
+    });
     return (send) => {
       const onward = (item: T) => {
         const emission = emissionOf.get(item);

@@ -128,6 +128,8 @@ export function runVirtual(options: VirtualRunOptions): VirtualRun {
       options.faults?.[path] ?? NO_FAULTS,
       deriveSeed(options.seed, path),
       scheduler,
+      // MQTT is one TCP connection to the broker: its faults never reorder it (`faults.ts`).
+      { ordered: path === 'mqtt' },
     )((item) => deliver(path, item, emissionOf.get(item) as Emission));
     return (item: T) => {
       emissionOf.set(item, log.emitted(0, path, item, device.nowMs(), device.boot));

@@ -117,6 +117,74 @@ const scriptArb = fc.array(
   { maxLength: 2 },
 );
 
+/**
+ * Cases random runs found, run first in every run. A random CI run found this one (seed 377489468, path
+ * 2:1:1:1:1:1:1:3:2): Gen1 over MQTT alone, a 50 ms press, an agent restart, then two presses 50 ms apart. The
+ * test network delivered a copy of the first press's `input/0 = 1` 1.3 s late, after its `0`: a new edge to any
+ * receiver, since Gen1 level messages carry no sequence. One TCP connection through a broker cannot do that
+ * (`faults.ts`, ordered streams); the case stays as the check that MQTT faults keep the stream's order.
+ */
+const FOUND: Array<
+  [
+    Variant,
+    ChimeSpec,
+    FirmwareKnobs,
+    Array<{
+      presses: Array<{ gapS: number; holdS: number }>;
+      bursts: Array<{ pulses: Array<[number, number]> }>;
+    }>,
+    FaultPlan,
+    FaultPlan,
+    Array<{ at: number; action: 'device-reboot' | 'agent-restart' }>,
+    number,
+  ]
+> = [
+  [
+    { gen: 'gen1', paths: 'mqtt' },
+    { mode: 'mechanical' },
+    {
+      eventMinPulseMs: 0,
+      longpushMs: 800,
+      longpush: 'held',
+      reports: 'per-change',
+      expiryReport: true,
+      unicastCode: '0.30',
+      validity: 'fixed',
+      coiotPeriodS: 15,
+      mqttRetain: false,
+      gen2Mode: 'button',
+      gen2Redelivery: 'none',
+    },
+    [
+      {
+        presses: [
+          { gapS: 0, holdS: 0.05 },
+          { gapS: 1.6, holdS: 0.6000000000000001 },
+          { gapS: -0.7000000000000001, holdS: 2.4000000000000004 },
+        ],
+        bursts: [],
+      },
+    ],
+    faultPlan({
+      loss: 0.5,
+      duplicate: 0.5,
+      duplicateDelayMs: 51,
+      reorder: 0.2,
+      reorderDelayMs: 250,
+      jitterMs: 41,
+    }),
+    faultPlan({
+      duplicate: 0.5,
+      duplicateDelayMs: 1498,
+      reorderDelayMs: 250,
+      jitterMs: 24,
+      partitions: [[3999, 5492]],
+    }),
+    [{ at: 33, action: 'agent-restart' }],
+    209499292,
+  ],
+];
+
 /** A visitor's presses from the drawn gaps and holds; bursts follow, 3 s apart, after the last closure. */
 function schedule(
   chime: ChimeSpec,
@@ -219,6 +287,7 @@ describe('end to end: one ring per press that reached the agent, whatever the fi
         ),
         {
           numRuns: runs,
+          examples: process.env.DOORBELL_E2E_PATH ? [] : FOUND,
           // Re-run a failure fast-check reported: DOORBELL_E2E_SEED=<seed> DOORBELL_E2E_PATH=<path>.
           ...(SEED_ENV === 'random' ? {} : { seed: Number(SEED_ENV) }),
           ...(process.env.DOORBELL_E2E_PATH ? { path: process.env.DOORBELL_E2E_PATH } : {}),

@@ -67,6 +67,45 @@ describe('fault plans', () => {
     expect(overtaken.length).toBeGreaterThan(0);
   });
 
+  it('on an ordered stream (MQTT over TCP), drop and delay but never let a send or a copy overtake an older one', () => {
+    fc.assert(
+      fc.property(planArb, fc.integer(), (plan, seed) => {
+        const input = sends(40, 30);
+        const out = applyFaults(input, plan, seed, true);
+        const indices = out.map((d) => d.index);
+        expect(indices).toEqual([...indices].sort((a, b) => a - b));
+        // The same fates as the unordered stream: only the times differ.
+        expect(indices).toEqual(
+          applyFaults(input, plan, seed)
+            .map((d) => d.index)
+            .sort((a, b) => a - b),
+        );
+        for (const d of out) expect(d.tMs).toBeGreaterThanOrEqual((input[d.index] as { tMs: number }).tMs);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('live on an ordered stream, deliver what the pure ordered plan says, in order even at equal times', () => {
+    const plan = faultPlan({ duplicate: 0.5, duplicateDelayMs: 400, reorder: 0.3, reorderDelayMs: 250 });
+    const scheduler = new VirtualScheduler(1000);
+    const got: Array<[number, number]> = [];
+    const send = faultyLink<number>(plan, 7, scheduler, { ordered: true })((item) =>
+      got.push([item, scheduler.now()]),
+    );
+    for (const s of sends(100, 20)) {
+      scheduler.advanceTo(s.tMs);
+      send(s.item);
+    }
+    scheduler.advance(10_000);
+    const expected = applyFaults(sends(100, 20), plan, 7, true).map((d) => [
+      d.item,
+      Math.round(d.tMs * 1000) / 1000,
+    ]);
+    expect(got.map(([i, t]) => [i, Math.round(t * 1000) / 1000])).toEqual(expected);
+    expect(got.filter(([i], k) => k > 0 && i < (got[k - 1] as [number, number])[0])).toEqual([]);
+  });
+
   it('live, on a virtual clock, deliver what the pure plan says', () => {
     const plan = faultPlan({ loss: 0.2, duplicate: 0.2, duplicateDelayMs: 80, jitterMs: 30 });
     const scheduler = new VirtualScheduler(1000);
