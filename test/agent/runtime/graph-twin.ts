@@ -22,7 +22,7 @@ export class GraphTwin {
   private readonly health: HealthRuntime;
   private clockMs: number;
 
-  constructor(input: ConfigInput, startMs: number, options: { resendCache: boolean }) {
+  constructor(input: ConfigInput, startMs: number, options: { resendCache: boolean; quietReports: boolean }) {
     const config = configSchema.parse(input);
     const write = (...entry: unknown[]) => this.record.push(entry);
     const log: Logger = {
@@ -31,7 +31,9 @@ export class GraphTwin {
       warn: (msg, fields) => write('warn', msg, fields),
       error: (msg, fields) => write('error', msg, fields),
     };
-    this.health = new HealthRuntime(config, this.healthStore, (events) => write('health', events));
+    this.health = new HealthRuntime(config, this.healthStore, (events) => write('health', events), {
+      quietReports: options.quietReports,
+    });
     this.pins = pinsFrom(config) as AddressPins;
     this.clockMs = startMs;
     this.graph = buildDecisionGraph({
@@ -51,11 +53,19 @@ export class GraphTwin {
     });
   }
 
-  /** Fires what is due up to `ms` (the clock may also step back, as a wall clock can), as `run`'s waker does. */
+  /**
+   * Fires what is due up to `ms`, then sets the clock there (it may also step back, as a wall clock can). A wake-up
+   * the clock has already passed (see `late`) fires now, as `run`'s timer does when it fires late.
+   */
   advance(ms: number): void {
     for (let due = this.graph.nextWakeMs(); due !== null && due <= ms; due = this.graph.nextWakeMs()) {
-      this.decided('tick', this.graph.tick(due));
+      this.decided('tick', this.graph.tick(Math.max(due, this.clockMs)));
     }
+    this.clockMs = ms;
+  }
+
+  /** Moves the clock with no wake-up fired: inputs arrive before a timer due meanwhile (a busy event loop). */
+  late(ms: number): void {
     this.clockMs = ms;
   }
 
@@ -64,6 +74,11 @@ export class GraphTwin {
     const address = hostOf(source);
     if (!this.graph.pipeline.admitCoiotFrom(address, this.clockMs)) return;
     this.decided('coiot', this.graph.pipeline.decideCoiot(bytes, source, address, this.clockMs));
+  }
+
+  /** A Shelly MQTT message (never retained here), as `run` hands it over. */
+  mqtt(topic: string, payload: string): void {
+    this.decided('mqtt', this.graph.pipeline.mqttMessage(topic, Buffer.from(payload), false, this.clockMs));
   }
 
   /** What the graph holds besides the record: counters, pins, the health and channel stores, what `status` shows. */
