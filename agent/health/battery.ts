@@ -40,6 +40,11 @@ export class BatteryMonitor {
     if (this.spec.adc) this.adcVolts = volts;
   }
 
+  /** Its estimate does not move with time (ADC, or no install date): only `adc` and `press` change it. */
+  get clockFree(): boolean {
+    return this.spec.adc || this.spec.installedMs === null;
+  }
+
   estimate(nowMs: number): BatteryEstimate | null {
     if (this.spec.adc) return this.adcVolts === null ? null : adcEstimate(this.spec, this.adcVolts);
     return modelEstimate(this.spec, this.pressMah, nowMs);

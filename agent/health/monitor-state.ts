@@ -19,6 +19,12 @@ export interface ShellyState {
   lastReportMs: number | null;
   lastReportVia: Path | null;
   channels: HealthChannel[];
+  /**
+   * Set when the channels' monitors were last evaluated: before this time, evaluating them again without new
+   * input would change nothing (see `channelQuietUntilMs`), and their earliest wake-up is `channelsWakeMs`.
+   */
+  quietUntilMs: number;
+  channelsWakeMs: number | null;
 }
 
 export interface HealthChannel {
@@ -81,10 +87,28 @@ export function healthRecord(channel: HealthChannel, nowMs: number): HealthRecor
 /** The earliest time any monitor of this Shelly wants to look again. */
 export function shellyWakeMs(shelly: ShellyState): number | null {
   let wake = earliest(shelly.offline.nextWakeMs(), shelly.missed.nextWakeMs());
-  for (const channel of shelly.channels) {
-    wake = earliest(wake, channel.stuck.nextWakeMs());
-    wake = earliest(wake, channel.chatter.nextWakeMs());
-    wake = earliest(wake, channel.battery.nextWakeMs());
-  }
+  for (const channel of shelly.channels) wake = earliest(wake, channelWakeMs(channel));
   return wake;
+}
+
+/** The earliest time any monitor of this input wants to look again. */
+export function channelWakeMs(channel: HealthChannel): number | null {
+  return earliest(
+    earliest(channel.stuck.nextWakeMs(), channel.chatter.nextWakeMs()),
+    channel.battery.nextWakeMs(),
+  );
+}
+
+/**
+ * Until when the input's monitors, just evaluated, would change nothing if evaluated again with no new input:
+ * `wiring` and a clock-free battery never move by time alone, `chatter` not before its oldest edge leaves the
+ * window, `input_stuck` not before its deadline; but while raised it rewrites its detail (the hold so far).
+ */
+export function channelQuietUntilMs(channel: HealthChannel): number {
+  const { stuck, chatter, battery } = channel;
+  if (stuck.latch.on || !battery.clockFree) return Number.NEGATIVE_INFINITY;
+  return Math.min(
+    stuck.nextWakeMs() ?? Number.POSITIVE_INFINITY,
+    chatter.nextWakeMs() ?? Number.POSITIVE_INFINITY,
+  );
 }

@@ -1,5 +1,6 @@
 import { channelKey } from '../core/channel-key.ts';
 import { uint16Ahead } from '../core/uint16.ts';
+import { earliest } from '../core/wake.ts';
 import { WakeQueue } from '../core/wake-queue.ts';
 import type { DetectorOutput } from '../detect/detector.ts';
 import type { DeviceNotice, Evidence } from '../detect/evidence.ts';
@@ -7,7 +8,14 @@ import { BatteryMonitor } from './battery.ts';
 import { ChatterMonitor } from './chatter.ts';
 import { InputStuckMonitor } from './input-stuck.ts';
 import { MissedReportsMonitor } from './missed-reports.ts';
-import { type HealthChannel, healthRecord, type ShellyState, shellyWakeMs } from './monitor-state.ts';
+import {
+  channelQuietUntilMs,
+  channelWakeMs,
+  type HealthChannel,
+  healthRecord,
+  type ShellyState,
+  shellyWakeMs,
+} from './monitor-state.ts';
 import { OfflineMonitor } from './offline.ts';
 import { problemEvent } from './problem-event.ts';
 import type { HealthChannelConfig, HealthRecord, HealthStore } from './record.ts';
@@ -40,6 +48,8 @@ export class HealthMonitor {
     params: HealthParams,
     private readonly store: HealthStore,
     startMs: number,
+    /** Off: a report evaluates every monitor of its Shelly (the plain path a differential test compares with). */
+    private readonly options: { quietReports?: boolean } = {},
   ) {
     for (const config of configs) {
       let shelly = this.shellys.get(config.device);
@@ -50,6 +60,8 @@ export class HealthMonitor {
           missed: new MissedReportsMonitor(params, config.gen === 'gen1'),
           lastReportMs: null,
           lastReportVia: null,
+          quietUntilMs: Number.NEGATIVE_INFINITY,
+          channelsWakeMs: null,
           channels: [],
           index: this.shellys.size,
         };
@@ -103,7 +115,7 @@ export class HealthMonitor {
       shelly.offline.mqttHeard();
       shelly.missed.mqttHeard(nowMs);
     }
-    return this.evaluate(nowMs, shelly);
+    return this.evaluate(nowMs, shelly, this.options.quietReports !== false);
   }
 
   /** Decoded device notices: MQTT online/LWT, ADC volts. */
@@ -197,30 +209,48 @@ export class HealthMonitor {
     if (evidence.completed !== undefined) channel.wiring.counterSteps();
   }
 
-  /** Every monitor of the Shelly looks again; most times nothing changed, and then nothing is allocated. */
-  private evaluate(nowMs: number, shelly: ShellyState): HealthEvent[] {
+  /**
+   * Every monitor of the Shelly looks again; most times nothing changed, and then nothing is allocated.
+   * `reportOnly`: after a report, which is input to `offline` and `missed_reports` only. The inputs' monitors are
+   * evaluated after each input of their own and at every wake-up, so until `quietUntilMs` evaluating them again
+   * would change nothing: they are skipped (a periodic re-send then touches only what it changes).
+   */
+  private evaluate(nowMs: number, shelly: ShellyState, reportOnly = false): HealthEvent[] {
     const { device, offline, missed } = shelly;
     let events = NO_EVENTS;
     if (offline.evaluate(nowMs)) events = add(events, problemEvent(device, 'offline', offline.latch, nowMs));
     if (missed.evaluate(nowMs))
       events = add(events, problemEvent(device, 'missed_reports', missed.latch, nowMs));
     const shellyChanged = events.length > 0;
+    const quiet = reportOnly && nowMs < shelly.quietUntilMs;
+    let channelsWakeMs = quiet ? shelly.channelsWakeMs : null;
+    let quietUntilMs = quiet ? shelly.quietUntilMs : Number.POSITIVE_INFINITY;
     for (const channel of shelly.channels) {
-      const { stuck, chatter, wiring, battery } = channel;
       const before = events.length;
-      if (stuck.evaluate(nowMs))
-        events = add(events, problemEvent(device, 'input_stuck', stuck.latch, nowMs));
-      if (chatter.evaluate(nowMs))
-        events = add(events, problemEvent(device, 'chatter', chatter.latch, nowMs));
-      if (wiring.evaluate(nowMs)) events = add(events, problemEvent(device, 'wiring', wiring.latch, nowMs));
-      const charge = battery.evaluate(nowMs);
-      if (charge.event) events = add(events, charge.event);
-      if (charge.changed) events = add(events, problemEvent(device, 'battery_low', battery.latch, nowMs));
+      if (!quiet) {
+        events = this.evaluateChannel(nowMs, channel, events);
+        channelsWakeMs = earliest(channelsWakeMs, channelWakeMs(channel));
+        quietUntilMs = Math.min(quietUntilMs, channelQuietUntilMs(channel));
+      }
       if (shellyChanged || events.length > before) channel.dirty = true;
       this.persist(channel, nowMs);
       this.touched.add(channel);
     }
-    this.wakes.set(shelly, shellyWakeMs(shelly));
+    shelly.quietUntilMs = quietUntilMs;
+    shelly.channelsWakeMs = channelsWakeMs;
+    this.wakes.set(shelly, earliest(earliest(offline.nextWakeMs(), missed.nextWakeMs()), channelsWakeMs));
+    return events;
+  }
+
+  private evaluateChannel(nowMs: number, channel: HealthChannel, events: HealthEvent[]): HealthEvent[] {
+    const { device } = channel.config;
+    const { stuck, chatter, wiring, battery } = channel;
+    if (stuck.evaluate(nowMs)) events = add(events, problemEvent(device, 'input_stuck', stuck.latch, nowMs));
+    if (chatter.evaluate(nowMs)) events = add(events, problemEvent(device, 'chatter', chatter.latch, nowMs));
+    if (wiring.evaluate(nowMs)) events = add(events, problemEvent(device, 'wiring', wiring.latch, nowMs));
+    const charge = battery.evaluate(nowMs);
+    if (charge.event) events = add(events, charge.event);
+    if (charge.changed) events = add(events, problemEvent(device, 'battery_low', battery.latch, nowMs));
     return events;
   }
 

@@ -44,25 +44,39 @@ export class CoiotDeduper {
    * `duplicate`: same serial and payload as the last accepted packet (or, without a serial, same payload).
    * `stale`: serial 1..window behind the last accepted one, which arrived < staleMs ago (a reordered packet).
    * Anything else — including a serial far behind, i.e. a reboot — is `new` and becomes the reference.
+   * `owned`: the caller never changes `payload`, so it is kept as it is rather than copied, and the same buffer
+   * again is recognised without comparing its bytes.
    */
-  accept(deviceId: string, serial: number | undefined, payload: Buffer, nowMs: number): DedupeVerdict {
+  accept(
+    deviceId: string,
+    serial: number | undefined,
+    payload: Buffer,
+    nowMs: number,
+    owned = false,
+  ): DedupeVerdict {
     const last = this.#devices.get(deviceId); // now the most recently heard
 
     if (serial === undefined) {
-      if (last?.payload.equals(payload)) return 'duplicate';
-      if (last === undefined) this.#remember(deviceId, { serialAtMs: nowMs, payload: Buffer.from(payload) });
-      else last.payload = Buffer.from(payload);
+      if (last !== undefined && sameBytes(last.payload, payload)) return 'duplicate';
+      const kept = owned ? payload : Buffer.from(payload);
+      if (last === undefined) this.#remember(deviceId, { serialAtMs: nowMs, payload: kept });
+      else last.payload = kept;
       return 'new';
     }
 
     if (last?.serial !== undefined) {
-      if (last.serial === serial && last.serialPayload?.equals(payload)) return 'duplicate';
+      if (
+        last.serial === serial &&
+        last.serialPayload !== undefined &&
+        sameBytes(last.serialPayload, payload)
+      )
+        return 'duplicate';
       const behind = uint16Ahead(serial, last.serial);
       const age = nowMs - last.serialAtMs;
       if (behind >= 1 && behind <= this.#window && age >= 0 && age < this.#staleMs) return 'stale';
     }
 
-    const copy = Buffer.from(payload);
+    const copy = owned ? payload : Buffer.from(payload);
     this.#remember(deviceId, { serial, serialPayload: copy, serialAtMs: nowMs, payload: copy });
     return 'new';
   }
@@ -80,4 +94,8 @@ export class CoiotDeduper {
       this.#devices.delete(oldest);
     }
   }
+}
+
+function sameBytes(kept: Buffer, payload: Buffer): boolean {
+  return kept === payload || kept.equals(payload);
 }

@@ -21,6 +21,8 @@ export interface DecisionGraphOptions {
   hooks: Pick<PipelineHooks, 'onProblem' | 'onAddressToVerify' | 'onNewCoiotDevice' | 'onCoiotAccepted'>;
   /** When this graph starts (ms on the caller's clock): the health monitor's clock starts here. */
   startMs: number;
+  /** False: decode every CoIoT datagram, re-sends too (the plain path a differential test compares with). */
+  resendCache?: boolean;
 }
 
 /** Everything that turns bytes into decisions, with no sockets, timers or disks: what `run` and `replay` share. */
@@ -48,6 +50,7 @@ export function buildDecisionGraph(options: DecisionGraphOptions): DecisionGraph
     options.log,
     { ...options.hooks, ...health.start(options.startMs) },
     securityFrom(config, options.pins),
+    { resendCache: options.resendCache ?? true },
   );
   return {
     pipeline,

@@ -19,6 +19,8 @@ export class HealthRuntime {
     private readonly config: Config,
     private readonly store: HealthStore,
     private readonly onEvents: (events: HealthEvent[]) => void,
+    /** For a differential test: `HealthMonitor`'s options. */
+    private readonly monitorOptions: { quietReports?: boolean } = {},
   ) {}
 
   /** A fresh monitor (its clock starts at `nowMs`) and the pipeline hooks that feed it; none if disabled. */
@@ -29,6 +31,7 @@ export class HealthRuntime {
       healthParamsFrom(this.config),
       this.store,
       nowMs,
+      this.monitorOptions,
     );
     this.monitor = monitor;
     this.pending = [];

@@ -90,6 +90,19 @@ describe('CoiotDeduper', () => {
     expect(d.accept(DEV, 1, A, 10)).toBe('duplicate');
   });
 
+  it('gives the same verdicts for a payload it may keep as it is (owned) as for one it copies', () => {
+    const owned = new CoiotDeduper();
+    const copied = new CoiotDeduper();
+    const payloads = [A, Buffer.from(A), B, Buffer.from(B)];
+    const steps = [1, 1, 2, 2, 2, 1, 3, undefined, undefined, 3, 3].map((serial, k) => ({
+      serial,
+      payload: payloads[(k * 7) % 4] as Buffer,
+      t: k * 500,
+    }));
+    for (const { serial, payload, t } of steps)
+      expect(owned.accept(DEV, serial, payload, t, true)).toBe(copied.accept(DEV, serial, payload, t));
+  });
+
   it('forgets the least recently heard device beyond its cap', () => {
     const d = new CoiotDeduper({ maxDevices: 2 });
     d.accept('a', 1, A, 0);
