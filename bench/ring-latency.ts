@@ -1,9 +1,14 @@
 /**
  * End to end on loopback: 1,000 emulated Unis send CoIoT reports every 15 s over real UDP to the agent (a child
  * process, as users run it), presses ring through a real mosquitto, and a subscriber times each ring from the
- * moment the rising-edge datagram left the emulator. Prints ring latency p50/p99 and the agent's RSS.
- * Usage: npx tsx bench/ring-latency.ts [seconds=60] [devices=1000] [presses-per-second=5]
+ * moment the rising-edge datagram left the emulator. Then the same load through the floor (`relay-floor.ts`: the
+ * least a UDP-to-MQTT relay can do, in its own process), so the figures print beside what this machine's loopback,
+ * mosquitto and subscriber cost by themselves. Prints p50/p99 of each side, the agent's share, its CPU and RSS.
+ * Usage: npx tsx bench/ring-latency.ts [seconds per side=60] [devices=1000] [presses-per-second=5] [sides=agent,floor]
  */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { connectAsync } from 'mqtt';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { freeUdpPort } from '../test/helpers/udp.ts';
@@ -13,12 +18,29 @@ import { cpuSeconds, percentile, rssMb, spawnAgent } from './process-stats.ts';
 const seconds = Number(process.argv[2] ?? 60);
 const devices = Number(process.argv[3] ?? 1000);
 const pressesPerSecond = Number(process.argv[4] ?? 5);
+const sides = (process.argv[5] ?? 'agent,floor').split(',') as Array<'agent' | 'floor'>;
 
-async function main() {
-  const broker = await startMosquitto();
-  const coiotPort = await freeUdpPort();
-  const agent = spawnAgent({
-    mqtt: { url: broker.url, base_topic: 'bench' },
+interface SideResult {
+  side: string;
+  presses: number;
+  latencies: number[];
+  slow: Array<[number, number]>;
+  cpuPercent: number;
+  rss: number;
+  maxRss: number;
+}
+
+function start(side: 'agent' | 'floor', brokerUrl: string, coiotPort: number): ChildProcess {
+  if (side === 'floor')
+    return spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/relay-floor.ts', String(coiotPort), brokerUrl],
+      {
+        stdio: 'inherit',
+      },
+    );
+  return spawnAgent({
+    mqtt: { url: brokerUrl, base_topic: 'agent' },
     coiot: { listen: '127.0.0.1', port: coiotPort, multicast: false },
     log: { level: 'warn' },
     devices: Array.from({ length: devices }, (_, i) => ({
@@ -26,7 +48,12 @@ async function main() {
       chime: { mode: 'mechanical' },
     })),
   });
-  const subscriber = await connectAsync(broker.url);
+}
+
+async function runSide(side: 'agent' | 'floor', brokerUrl: string): Promise<SideResult> {
+  const coiotPort = await freeUdpPort();
+  const child = start(side, brokerUrl, coiotPort);
+  const subscriber = await connectAsync(brokerUrl);
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const slow: Array<[number, number]> = [];
@@ -34,59 +61,78 @@ async function main() {
   subscriber.on('message', (topic) => {
     const device = topic.split('/')[1] as string;
     const start = sentAt.get(device);
-    if (start !== undefined) {
-      const latency = Number(process.hrtime.bigint()) / 1e6 - start;
-      latencies.push(latency);
-      if (latency > 100) slow.push([(Date.now() - benchStart) / 1000, latency]);
-      sentAt.delete(device);
-    }
+    if (start === undefined) return;
+    const latency = Number(process.hrtime.bigint()) / 1e6 - start;
+    latencies.push(latency);
+    if (latency > 100) slow.push([(Date.now() - benchStart) / 1000, latency]);
+    sentAt.delete(device);
   });
-  await subscriber.subscribeAsync('bench/+/ring', { qos: 1 });
-  const ready = await connectAsync(broker.url);
+  await subscriber.subscribeAsync(`${side}/+/ring`, { qos: 1 });
+  const ready = await connectAsync(brokerUrl);
   await new Promise<void>((resolve) => {
     ready.on('message', (_t, payload) => payload.toString() === 'online' && resolve());
-    void ready.subscribeAsync('bench/agent/status');
+    void ready.subscribeAsync(`${side}/agent/status`);
   });
   await ready.endAsync();
 
   let maxRss = 0;
   let cpuStart = 0;
+  const pid = child.pid as number;
   const { presses } = await coiotLoad({
     devices,
     port: coiotPort,
     seconds,
     pressesPerSecond,
     onRise: (device) => {
-      if (cpuStart === 0) cpuStart = cpuSeconds(agent.pid as number);
+      if (cpuStart === 0) cpuStart = cpuSeconds(pid);
       sentAt.set(device, Number(process.hrtime.bigint()) / 1e6);
     },
     onTick: () => {
-      maxRss = Math.max(maxRss, rssMb(agent.pid as number));
+      maxRss = Math.max(maxRss, rssMb(pid));
     },
   });
-  const cpu = cpuSeconds(agent.pid as number) - cpuStart;
-  const rss = rssMb(agent.pid as number);
-  agent.kill('SIGTERM');
-  await new Promise((r) => agent.once('exit', r));
+  const cpuPercent = ((cpuSeconds(pid) - cpuStart) / seconds) * 100;
+  const rss = rssMb(pid);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
   await subscriber.endAsync();
-  await broker.stop();
+  return { side, presses, latencies: [...latencies].sort((a, b) => a - b), slow, cpuPercent, rss, maxRss };
+}
 
-  const sorted = [...latencies].sort((a, b) => a - b);
+const p = (r: SideResult, q: number) => percentile(r.latencies, q);
+
+async function main() {
+  const broker = await startMosquitto();
+  const results: SideResult[] = [];
+  try {
+    for (const side of sides) results.push(await runSide(side, broker.url));
+  } finally {
+    await broker.stop();
+  }
   console.log(
-    `rings slower than 100 ms: ${slow.length}${slow.length ? ` (at s: ${slow.map(([at, ms]) => `${at.toFixed(1)}→${Math.round(ms)}ms`).join(', ')})` : ''}`,
+    `devices ${devices}, ${seconds} s per side, periodic every 15 s, load now ${loadavg()[0]?.toFixed(2)}`,
   );
-  console.log(
-    `devices ${devices}, ${seconds} s, periodic every 15 s, presses sent ${presses}, rings received ${latencies.length}`,
-  );
-  console.log(
-    `ring latency (UDP send -> MQTT receive via mosquitto): p50 ${percentile(sorted, 0.5).toFixed(2)} ms, p99 ${percentile(sorted, 0.99).toFixed(2)} ms, max ${sorted.at(-1)?.toFixed(2)} ms`,
-  );
-  console.log(
-    `agent CPU ${((cpu / seconds) * 100).toFixed(1)} % of one core; RSS now ${rss.toFixed(1)} MB, max ${maxRss.toFixed(1)} MB`,
-  );
-  console.log(
-    `targets: end to end p99 <= 3 ms (ratio ${(percentile(sorted, 0.99) / 3).toFixed(2)}), RSS <= 80 MB (ratio ${(maxRss / 80).toFixed(2)})`,
-  );
+  for (const r of results) {
+    console.log(
+      `${r.side.padEnd(5)} (UDP send -> MQTT receive via mosquitto): presses ${r.presses}, rings ${r.latencies.length}, ` +
+        `p50 ${p(r, 0.5).toFixed(2)} ms, p99 ${p(r, 0.99).toFixed(2)} ms, max ${r.latencies.at(-1)?.toFixed(2)} ms; ` +
+        `CPU ${r.cpuPercent.toFixed(1)} % of one core, RSS now ${r.rss.toFixed(1)} MB, max ${r.maxRss.toFixed(1)} MB` +
+        (r.slow.length > 0
+          ? `; slower than 100 ms at s: ${r.slow.map(([at, ms]) => `${at.toFixed(1)}→${Math.round(ms)}ms`).join(', ')}`
+          : ''),
+    );
+  }
+  const agent = results.find((r) => r.side === 'agent');
+  const floor = results.find((r) => r.side === 'floor');
+  if (agent && floor)
+    console.log(
+      `agent's share: p50 +${(p(agent, 0.5) - p(floor, 0.5)).toFixed(2)} ms, p99 +${(p(agent, 0.99) - p(floor, 0.99)).toFixed(2)} ms; ` +
+        `agent/floor ratio p50 ${(p(agent, 0.5) / p(floor, 0.5)).toFixed(2)}, p99 ${(p(agent, 0.99) / p(floor, 0.99)).toFixed(2)}`,
+    );
+  if (agent)
+    console.log(
+      `targets: end to end p99 <= 3 ms (ratio ${(p(agent, 0.99) / 3).toFixed(2)}), RSS <= 80 MB (ratio ${(agent.maxRss / 80).toFixed(2)})`,
+    );
 }
 
 await main();
