@@ -13,7 +13,7 @@ import { doorbellClosures, idealClosure, inputFor } from '../emulator/visitor.ts
 import type { LevelChange } from '../uni/input-model.ts';
 import { buildHistory, burstEdges, type DeviceHistory } from './device-history.ts';
 import { freeUdpPort } from './free-port.ts';
-import { judgeRings, type ProblemSeen } from './oracle-judge.ts';
+import { judgeRings, LIVE_SLACK_MS, type ProblemSeen } from './oracle-judge.ts';
 import { type DeviceExpectations, expectRings } from './press-oracle.ts';
 import { productSettings } from './product-settings.ts';
 import { startEmulators } from './run-emulators.ts';
@@ -167,6 +167,7 @@ export async function runDoorbell(options: DoorbellRunOptions): Promise<Doorbell
     await script?.done;
     // Rings decided at the very end may still be on their way to the subscriber.
     await sleep(300);
+    const decidedByMs = scheduler.now() - LIVE_SLACK_MS;
 
     const absolute = (changes: readonly LevelChange[]) =>
       changes.map((c) => ({ t: t0 + c.t * 1000, level: c.level }));
@@ -182,7 +183,14 @@ export async function runDoorbell(options: DoorbellRunOptions): Promise<Doorbell
       }),
     );
     const expected: DeviceExpectations[] = histories.map((h, i) =>
-      expectRings(h, wire.arrivalsOf(i), wire.emissions, productSettings(config, i), wire.restartTimes),
+      expectRings(
+        h,
+        wire.arrivalsOf(i),
+        wire.emissions,
+        productSettings(config, i),
+        wire.restartTimes,
+        decidedByMs,
+      ),
     );
     const { violations, closures } = judgeRun(
       ids,

@@ -23,7 +23,9 @@ import type { Arrival, Emission } from './wire-log.ts';
  * other reports were all lost.
  * A press is reached when its edge (a report showing it high while every path the agent heard last showed low;
  * for a Plus, its btn_down or state:true, not older than an edge already heard), its push (Plus) or its counter
- * step (a report of the same boot with the count at or past its step, after one below it) arrived. Reached presses
+ * step (a report of the same boot with the count at or past its step, after one below it) arrived. A step first
+ * seen in a new boot's report whose count passes the old boot's last count may ring, as the press it is, but need
+ * not (the agent cannot see that reboot); so may a step or push that arrived within the reorder window of the end. Reached presses
  * ring exactly once; a press whose edge arrived rings live, within the reorder window of that arrival. Near a
  * window's boundary (network jitter) either answer is accepted.
  */
@@ -39,16 +41,28 @@ interface UnitEvidence {
   jumpAllowance: number;
   cleanAt?: number;
   counterAt?: number;
+  /**
+   * Evidence that may ring the press, as the real press it is, but need not: its step arrived in the first report
+   * of a new boot whose count passes the last count the agent had from the boot before (the agent cannot see that
+   * reboot: the new boot's serial can start where the old one stood), or its step or push arrived less than the
+   * reorder window before the rings stopped being collected.
+   */
+  mayRingAt?: number;
   pushAt?: number;
 }
 
-/** Expectations for one device. `arrivals` in arrival order; `restartsMs`: agent restarts. */
+/**
+ * Expectations for one device. `arrivals` in arrival order; `restartsMs`: agent restarts; `decidedByMs`: the last
+ * moment a ring could be decided and still be seen (a press known only from a counter step or push that arrived
+ * less than the reorder window before it need not ring: the agent waits that window for its edge).
+ */
 export function expectRings(
   history: DeviceHistory,
   arrivals: readonly Arrival[],
   emissions: readonly Emission[],
   settings: ProductSettings,
   restartsMs: readonly number[] = [],
+  decidedByMs = Number.POSITIVE_INFINITY,
 ): DeviceExpectations {
   const ev: UnitEvidence[] = history.units.map(() => ({ highs: [], jumpAllowance: 0 }));
   /** First arrival of a low report made after pulse k fell (before the next rise). */
@@ -102,14 +116,21 @@ export function expectRings(
     const unit = unitOf(history, pulseAt(history, step.riseMs));
     if (unit < 0) continue;
     let below = false;
+    let sameBootSeen = false;
+    let previous: (typeof counts)[number] | undefined;
     for (const c of counts) {
+      const before = previous;
+      previous = c;
       if (c.boot !== step.boot) continue;
+      const u = ev[unit] as UnitEvidence;
+      const first = !sameBootSeen;
+      sameBootSeen = true;
       if (c.count < step.count) below = true;
       else if (below) {
-        const u = ev[unit] as UnitEvidence;
         u.counterAt = Math.min(u.counterAt ?? Infinity, c.at);
         break;
-      }
+      } else if (first && before !== undefined && before.boot < step.boot && before.count < step.count)
+        u.mayRingAt ??= c.at;
     }
   }
 
@@ -135,6 +156,15 @@ export function expectRings(
     if (unit.kind === 'burst')
       (ev[unit.index] as UnitEvidence).jumpAllowance += unheardBounces(unit, rises, lowAfter, settings);
 
+  const lateMs = decidedByMs - settings.reorderS * 1000;
+  for (const u of ev) {
+    for (const key of ['counterAt', 'pushAt'] as const) {
+      const at = u[key];
+      if (at === undefined || at <= lateMs) continue;
+      u[key] = undefined;
+      u.mayRingAt = Math.min(u.mayRingAt ?? at, at);
+    }
+  }
   const segments = group(history, ev, lowAfter, settings, restartsMs);
   return { segments, chatter: chatterVerdict(history, [...rises.values()], settings), risesSeen: rises.size };
 }
@@ -191,7 +221,9 @@ function group(
     const evidence = (u: Unit) => ev[u.index] as UnitEvidence;
     const any = (u: Unit) => {
       const e = evidence(u);
-      return e.highs.length > 0 || e.counterAt !== undefined || e.pushAt !== undefined;
+      return (
+        e.highs.length > 0 || e.counterAt !== undefined || e.pushAt !== undefined || e.mayRingAt !== undefined
+      );
     };
     const required = (u: Unit) => {
       const e = evidence(u);
@@ -220,7 +252,7 @@ function group(
     const highsMs = units.flatMap((u) => evidence(u).highs);
     const evidenceMs = units.flatMap((u) => {
       const e = evidence(u);
-      return [...e.highs, e.counterAt, e.pushAt].filter((t): t is number => t !== undefined);
+      return [...e.highs, e.counterAt, e.pushAt, e.mayRingAt].filter((t): t is number => t !== undefined);
     });
     const what = units.map((u) => describeUnit(u, evidence(u))).join(' + ');
     const why = `${what}${inner.length > 0 ? ` (links ${inner.join(',')})` : ''}`;
@@ -248,6 +280,7 @@ function describeUnit(u: Unit, e: UnitEvidence): string {
         : '',
     e.counterAt !== undefined ? `counter@${ms(e.counterAt)}` : '',
     e.pushAt !== undefined ? `push@${ms(e.pushAt)}` : '',
+    e.mayRingAt !== undefined ? `may-ring@${ms(e.mayRingAt)}` : '',
   ].filter(Boolean);
   return `${name} [${parts.length > 0 ? parts.join(' ') : 'nothing arrived'}]`;
 }
