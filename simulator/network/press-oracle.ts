@@ -65,7 +65,7 @@ export function expectRings(
   decidedByMs = Number.POSITIVE_INFINITY,
 ): DeviceExpectations {
   const ev: UnitEvidence[] = history.units.map(() => ({ highs: [], jumpAllowance: 0 }));
-  /** First arrival of a low report made after pulse k fell (before the next rise). */
+  /** First arrival of a low report made after pulse k fell (before the next rise) that the agent sees as a fall. */
   const lowAfter = new Map<number, number>();
   const rises = new Map<number, number>();
   const counts: Array<{ boot: number; count: number; at: number }> = [];
@@ -101,7 +101,8 @@ export function expectRings(
     }
     if (pulse < 0) continue;
     if (e.level === 0) {
-      if (!lowAfter.has(pulse)) lowAfter.set(pulse, atMs);
+      // A low report after low ones is no fall to the agent: the same as a periodic re-publish.
+      if ((e.gen2 !== undefined || !clean) && !lowAfter.has(pulse)) lowAfter.set(pulse, atMs);
       continue;
     }
     const u = ev[unit] as UnitEvidence;
