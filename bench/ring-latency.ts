@@ -30,7 +30,7 @@ interface SideResult {
   maxRss: number;
 }
 
-function start(side: 'agent' | 'floor', brokerUrl: string, coiotPort: number): ChildProcess {
+function launch(side: 'agent' | 'floor', brokerUrl: string, coiotPort: number): ChildProcess {
   if (side === 'floor')
     return spawn(
       process.execPath,
@@ -52,7 +52,7 @@ function start(side: 'agent' | 'floor', brokerUrl: string, coiotPort: number): C
 
 async function runSide(side: 'agent' | 'floor', brokerUrl: string): Promise<SideResult> {
   const coiotPort = await freeUdpPort();
-  const child = start(side, brokerUrl, coiotPort);
+  const child = launch(side, brokerUrl, coiotPort);
   const subscriber = await connectAsync(brokerUrl);
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
