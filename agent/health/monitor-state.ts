@@ -39,8 +39,10 @@ export interface HealthChannel {
   counter: number | null;
   presses: number;
   lastRing: HealthRecord['lastRing'];
-  savedMs: number | null;
+  /** Something `status` shows changed since the record was written: write it at the end of this evaluation. */
   dirty: boolean;
+  /** Only time moved since the record was written (report times, the battery model): in `HealthRecordWriter`'s batch. */
+  timeOnly: boolean;
 }
 
 /** The state of one input as `status`, Home Assistant and `/metrics` show it (and as it is persisted). */

@@ -19,13 +19,12 @@ import {
 import { OfflineMonitor } from './offline.ts';
 import { problemEvent } from './problem-event.ts';
 import type { HealthChannelConfig, HealthRecord, HealthStore } from './record.ts';
+import { HealthRecordWriter } from './record-writer.ts';
 import type { HealthEvent, HealthParams } from './types.ts';
 import { WiringMonitor } from './wiring.ts';
 
 /** Hold assumed for a press whose hold was not seen (recovered from a counter) on a mechanical chime: the seed's 2 s. */
 const UNSEEN_MECHANICAL_HOLD_S = 2;
-/** Report times alone are written at most this often (SD cards), changes at once. */
-const REPORT_PERSIST_MS = 60_000;
 const MAX_COUNTER_STEP = 64;
 /** What `evaluate` returns when nothing changed (frozen: never appended to). */
 const NO_EVENTS: HealthEvent[] = Object.freeze([]) as unknown as HealthEvent[];
@@ -42,15 +41,17 @@ export class HealthMonitor {
   private readonly touched = new Set<HealthChannel>();
   /** Each Shelly's next wake-up, updated whenever its monitors were evaluated (the only time they change). */
   private readonly wakes = new WakeQueue<ShellyState>();
+  private readonly writer: HealthRecordWriter;
 
   constructor(
     configs: HealthChannelConfig[],
     params: HealthParams,
-    private readonly store: HealthStore,
+    store: HealthStore,
     startMs: number,
     /** Off: a report evaluates every monitor of its Shelly (the plain path a differential test compares with). */
     private readonly options: { quietReports?: boolean } = {},
   ) {
+    this.writer = new HealthRecordWriter(store);
     for (const config of configs) {
       let shelly = this.shellys.get(config.device);
       if (!shelly) {
@@ -81,8 +82,8 @@ export class HealthMonitor {
         counter: null,
         presses: saved?.presses ?? 0,
         lastRing: saved?.lastRing ?? null,
-        savedMs: null,
         dirty: true,
+        timeOnly: false,
       };
       if (saved) {
         shelly.lastReportMs ??= saved.lastReportMs;
@@ -92,7 +93,7 @@ export class HealthMonitor {
       shelly.channels.push(channel);
       this.channels.set(key, channel);
       // Written at once, so that `status` lists every configured doorbell from the start.
-      this.persist(channel, startMs);
+      this.writer.evaluated(channel, startMs);
       this.touched.add(channel);
     }
     for (const shelly of this.shellys.values()) this.wakes.set(shelly, shellyWakeMs(shelly));
@@ -170,14 +171,19 @@ export class HealthMonitor {
     return [...touched].flatMap((shelly) => this.evaluate(nowMs, shelly));
   }
 
-  /** Evaluates only the Shellys whose own monitors are due: a wake-up for one doorbell need not walk 1,000. */
+  /**
+   * Evaluates only the Shellys whose own monitors are due (a wake-up for one doorbell need not walk 1,000), and
+   * writes the records that waited for time alone (`HealthRecordWriter`).
+   */
   tick(nowMs: number): HealthEvent[] {
     const due = [...this.wakes.takeDue(nowMs)].sort((a, b) => a.index - b.index);
-    return due.flatMap((shelly) => this.evaluate(nowMs, shelly));
+    const events = due.flatMap((shelly) => this.evaluate(nowMs, shelly));
+    this.writer.writeDue(nowMs);
+    return events;
   }
 
   nextWakeMs(): number | null {
-    return this.wakes.earliest();
+    return earliest(this.wakes.earliest(), this.writer.nextDueMs());
   }
 
   /** The records of the channels evaluated since the last call (what a state publisher needs to look at). */
@@ -233,7 +239,7 @@ export class HealthMonitor {
         quietUntilMs = Math.min(quietUntilMs, channelQuietUntilMs(channel));
       }
       if (shellyChanged || events.length > before) channel.dirty = true;
-      this.persist(channel, nowMs);
+      this.writer.evaluated(channel, nowMs);
       this.touched.add(channel);
     }
     shelly.quietUntilMs = quietUntilMs;
@@ -252,14 +258,6 @@ export class HealthMonitor {
     if (charge.event) events = add(events, charge.event);
     if (charge.changed) events = add(events, problemEvent(device, 'battery_low', battery.latch, nowMs));
     return events;
-  }
-
-  private persist(channel: HealthChannel, nowMs: number): void {
-    const due = channel.savedMs === null || nowMs - channel.savedMs >= REPORT_PERSIST_MS;
-    if (!channel.dirty && !due) return;
-    this.store.saveHealth(channel.key, healthRecord(channel, nowMs));
-    channel.savedMs = nowMs;
-    channel.dirty = false;
   }
 }
 
