@@ -13,6 +13,11 @@ import type { PipelineHooks } from './pipeline.ts';
 export class HealthRuntime {
   monitor: HealthMonitor | null = null;
   private pending: HealthEvent[] = [];
+  /**
+   * Monitor calls that wait for `flush()`, in order: once a step has decided a ring, what the monitors do about it
+   * (and everything after it in the step) waits until the step's rings are on their way. Empty otherwise.
+   */
+  private deferred: Array<() => HealthEvent[]> = [];
   private lastTickMs = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -35,10 +40,23 @@ export class HealthRuntime {
     );
     this.monitor = monitor;
     this.pending = [];
+    this.deferred = [];
+    // (No closure is made for a call that runs at once: `onHeard` runs for every datagram.)
     return {
-      onHeard: (notice, t) => this.hold(monitor.heard(notice, t)),
-      onNotice: (notice, t) => this.hold(monitor.notice(notice, t)),
-      onDetected: (evidence, output, t) => this.hold(monitor.detected(evidence, output, t)),
+      onHeard: (notice, t) => {
+        if (this.deferred.length === 0) this.hold(monitor.heard(notice, t));
+        else this.deferred.push(() => monitor.heard(notice, t));
+      },
+      onNotice: (notice, t) => {
+        if (this.deferred.length === 0) this.hold(monitor.notice(notice, t));
+        else this.deferred.push(() => monitor.notice(notice, t));
+      },
+      onDetected: (evidence, output, t) => {
+        // A ring: what the monitors do about it waits until it is on its way.
+        if (this.deferred.length === 0 && output.rings.length === 0)
+          this.hold(monitor.detected(evidence, output, t));
+        else this.deferred.push(() => monitor.detected(evidence, output, t));
+      },
     };
   }
 
@@ -47,19 +65,26 @@ export class HealthRuntime {
     if (events.length > 0) this.pending.push(...events);
   }
 
-  /** Hands over the events decided since the last flush. */
+  /** Runs the calls that waited, then hands over the events decided since the last flush. */
   flush(): void {
+    if (this.deferred.length > 0) {
+      const calls = this.deferred;
+      this.deferred = [];
+      for (const call of calls) this.hold(call());
+    }
     if (this.pending.length === 0) return;
     const events = this.pending;
     this.pending = [];
     this.onEvents(events);
   }
 
-  /** Runs the monitors' deadlines due by `nowMs`; their events wait for the next `flush()`. */
+  /** Runs the monitors' deadlines due by `nowMs` (after the calls that wait); their events wait for `flush()`. */
   due(nowMs: number): void {
-    if (!this.monitor) return;
+    const monitor = this.monitor;
+    if (!monitor) return;
     this.lastTickMs = nowMs;
-    this.pending.push(...this.monitor.tick(nowMs));
+    if (this.deferred.length === 0) this.hold(monitor.tick(nowMs));
+    else this.deferred.push(() => monitor.tick(nowMs));
   }
 
   tick(nowMs: number): void {
