@@ -135,11 +135,16 @@ export function expectRings(
     }
   }
 
-  // Jumps: the steps a count report brings that no earlier report of the same boot had shown.
+  // Jumps: the steps a count report brings that no earlier report of the same boot had shown, or, for a new boot's
+  // first report whose count passes the old boot's last one, that the agent takes for the same boot's.
   const seenMax = new Map<number, number>();
+  let prior: (typeof counts)[number] | undefined;
   for (const c of counts) {
-    const before = seenMax.get(c.boot);
-    seenMax.set(c.boot, Math.max(before ?? c.count, c.count));
+    const sameBoot = seenMax.get(c.boot);
+    seenMax.set(c.boot, Math.max(sameBoot ?? c.count, c.count));
+    const unseenReboot = prior !== undefined && prior.boot < c.boot && prior.count < c.count;
+    const before = sameBoot ?? (unseenReboot ? prior?.count : undefined);
+    prior = c;
     if (before === undefined || c.count - before < 2) continue;
     const perUnit = new Map<number, number>();
     for (const step of history.steps)

@@ -106,6 +106,29 @@ describe('a reboot the agent cannot see', () => {
       expect.stringMatching(/p3 .*matches no press/),
     ]);
   });
+
+  it('a chattering burst whose count jumps across the reboot may ring once a step, as within one boot', () => {
+    // A press at 0 s, a burst of five pulses at 7 s; of the burst only the reports at count 5 arrive.
+    const burst = { atS: 7, pulses: Array.from({ length: 5 }, () => [60, 60] as [number, number]) };
+    const across = emulate({
+      presses: [{ atS: 0, holdS: 0.3 }],
+      bursts: [burst],
+      script: [{ atS: 3, action: 'device-reboot' }],
+      lose: (e) => e.boot === 1 && ((e.count ?? 0) < 5 || e.level === 1),
+    });
+    const within = emulate({
+      presses: [{ atS: 0, holdS: 0.3 }],
+      bursts: [burst],
+      lose: (e) => (e.count ?? 0) >= 2 && ((e.count ?? 0) < 6 || e.level === 1),
+    });
+    // To the agent both are a jump past the last count it saw: 1 → 5 across the reboot, 1 → 6 within one boot.
+    const distinct = (run: VirtualRun) => [...new Set(counts(run).map((c) => c.join(':')))];
+    expect(distinct(across)).toEqual(['0:0', '0:1', '1:5']);
+    expect(distinct(within)).toEqual(['0:0', '0:1', '0:6']);
+    // Each step the agent sees in the jump may ring, as within one boot: 4 across (2–5 past 1), 5 within (2–6).
+    expect(bounds(expectationsOf(across)).at(-1)).toEqual([[], 0, 5]);
+    expect(bounds(expectationsOf(within)).at(-1)).toEqual([[], 0, 6]);
+  });
 });
 
 describe('decidedByMs: rings collected until then', () => {
