@@ -5,7 +5,7 @@ import type { ChatterMonitor } from './chatter.ts';
 import type { InputStuckMonitor } from './input-stuck.ts';
 import type { MissedReportsMonitor } from './missed-reports.ts';
 import type { OfflineMonitor } from './offline.ts';
-import type { HealthChannelConfig, HealthRecord } from './record.ts';
+import type { HealthChannelConfig, HealthRecord, HealthTimes } from './record.ts';
 import { HEALTH_PROBLEMS, type HealthProblem, type Latch } from './types.ts';
 import type { WiringMonitor } from './wiring.ts';
 
@@ -62,7 +62,7 @@ export function healthRecord(channel: HealthChannel, nowMs: number): HealthRecor
     input: config.input,
     name: config.name,
     savedMs: nowMs,
-    connected: shelly.offline.latch.on ? false : shelly.lastReportMs === null ? null : true,
+    connected: connectedOf(shelly),
     lastReportMs: shelly.lastReportMs,
     lastReportVia: shelly.lastReportVia,
     presses: channel.presses,
@@ -84,6 +84,22 @@ export function healthRecord(channel: HealthChannel, nowMs: number): HealthRecor
     pressMah: channel.battery.pressMah,
     serialGapsTotal: shelly.missed.serialGapsTotal,
   };
+}
+
+/** The fields of `healthRecord` that time and reports move without a change the monitors report. */
+export function healthTimes(channel: HealthChannel, nowMs: number): HealthTimes {
+  const { shelly } = channel;
+  return {
+    savedMs: nowMs,
+    connected: connectedOf(shelly),
+    lastReportMs: shelly.lastReportMs,
+    lastReportVia: shelly.lastReportVia,
+    serialGapsTotal: shelly.missed.serialGapsTotal,
+  };
+}
+
+function connectedOf(shelly: ShellyState): boolean | null {
+  return shelly.offline.latch.on ? false : shelly.lastReportMs === null ? null : true;
 }
 
 /** The earliest time any monitor of this Shelly wants to look again. */

@@ -1,4 +1,4 @@
-import { type HealthChannel, healthRecord } from './monitor-state.ts';
+import { type HealthChannel, healthRecord, healthTimes } from './monitor-state.ts';
 import type { HealthStore } from './record.ts';
 
 /**
@@ -48,7 +48,9 @@ export class HealthRecordWriter {
     let written = 0;
     for (const channel of this.timeOnly) {
       if (written++ === BATCH) return;
-      this.store.saveHealth(channel.key, healthRecord(channel, nowMs));
+      // With a clock-free battery the rest of the record is as last written (it would be `dirty` otherwise).
+      if (channel.battery.clockFree) this.store.saveTimes(channel.key, healthTimes(channel, nowMs));
+      else this.store.saveHealth(channel.key, healthRecord(channel, nowMs));
       channel.timeOnly = false;
       this.timeOnly.delete(channel);
     }

@@ -40,19 +40,32 @@ export interface HealthRecord {
   serialGapsTotal: number;
 }
 
+/** The fields of a record that move while nothing else in it does: what a time-only write changes. */
+export type HealthTimes = Pick<
+  HealthRecord,
+  'savedMs' | 'connected' | 'lastReportMs' | 'lastReportVia' | 'serialGapsTotal'
+>;
+
 export interface HealthStore {
   loadHealth(key: string): HealthRecord | undefined;
   saveHealth(key: string, record: HealthRecord): void;
+  /** Updates those fields of the record saved under `key` (saved before: the monitor writes every record at start). */
+  saveTimes(key: string, times: HealthTimes): void;
 }
 
 export class MemoryHealthStore implements HealthStore {
   private readonly saved = new Map<string, string>();
+  private readonly times = new Map<string, HealthTimes>();
   loadHealth(key: string): HealthRecord | undefined {
     const json = this.saved.get(key);
-    return json === undefined ? undefined : (JSON.parse(json) as HealthRecord);
+    return json === undefined ? undefined : { ...(JSON.parse(json) as HealthRecord), ...this.times.get(key) };
   }
   saveHealth(key: string, record: HealthRecord): void {
     this.saved.set(key, JSON.stringify(record));
+    this.times.delete(key);
+  }
+  saveTimes(key: string, times: HealthTimes): void {
+    if (this.saved.has(key)) this.times.set(key, times);
   }
   keys(): string[] {
     return [...this.saved.keys()];

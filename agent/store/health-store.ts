@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { isStorageFailure } from '../core/storage-failure.ts';
-import type { HealthRecord, HealthStore } from '../health/record.ts';
+import type { HealthRecord, HealthStore, HealthTimes } from '../health/record.ts';
 
 const CREATE = `
   CREATE TABLE IF NOT EXISTS health_status (
@@ -19,6 +19,9 @@ const CREATE = `
 export class SqliteHealthStore implements HealthStore {
   private readonly select: Database.Statement<[string], { json: string }>;
   private readonly upsert: Database.Statement<[string, string, number]>;
+  private readonly updateTimes: Database.Statement<
+    [number, string, number | null, string | null, number, number, string]
+  >;
   writeErrors = 0;
 
   constructor(db: Database.Database) {
@@ -27,6 +30,11 @@ export class SqliteHealthStore implements HealthStore {
     this.upsert = db.prepare(
       'INSERT INTO health_status (key, json, saved_ms) VALUES (?, ?, ?) ' +
         'ON CONFLICT(key) DO UPDATE SET json = excluded.json, saved_ms = excluded.saved_ms',
+    );
+    // SQLite's own JSON functions: the record is neither read back nor serialised again in JavaScript.
+    this.updateTimes = db.prepare(
+      "UPDATE health_status SET json = json_set(json, '$.savedMs', ?, '$.connected', json(?), " +
+        "'$.lastReportMs', ?, '$.lastReportVia', ?, '$.serialGapsTotal', ?), saved_ms = ? WHERE key = ?",
     );
   }
 
@@ -37,14 +45,36 @@ export class SqliteHealthStore implements HealthStore {
 
   /** Never throws for a full disk: health is advisory, rings must go on. */
   saveHealth(key: string, record: HealthRecord): void {
+    this.write(() => this.upsert.run(key, JSON.stringify(record), Math.round(record.savedMs)));
+  }
+
+  saveTimes(key: string, times: HealthTimes): void {
+    const { savedMs, connected, lastReportMs, lastReportVia, serialGapsTotal } = times;
+    this.write(() =>
+      this.updateTimes.run(
+        savedMs,
+        CONNECTED_JSON[`${connected}`],
+        lastReportMs,
+        lastReportVia,
+        serialGapsTotal,
+        Math.round(savedMs),
+        key,
+      ),
+    );
+  }
+
+  private write(run: () => unknown): void {
     try {
-      this.upsert.run(key, JSON.stringify(record), Math.round(record.savedMs));
+      run();
     } catch (error) {
       if (!isStorageFailure(error)) throw error;
       this.writeErrors++;
     }
   }
 }
+
+/** `connected` as the JSON text `json()` turns into true, false or null (SQLite has no boolean to bind). */
+const CONNECTED_JSON = { true: 'true', false: 'false', null: 'null' } as const;
 
 /** Every health record in a store file, read-only (the agent may be running: WAL lets both in). */
 export function readHealthRecords(path: string): HealthRecord[] | null {

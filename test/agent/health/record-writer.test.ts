@@ -3,21 +3,23 @@ import { configSchema } from '../../../agent/config/schema.ts';
 import type { RingEvent } from '../../../agent/core/events.ts';
 import { healthChannelsFrom, healthParamsFrom } from '../../../agent/health/config.ts';
 import { HealthMonitor } from '../../../agent/health/monitor.ts';
-import type { HealthRecord, HealthStore } from '../../../agent/health/record.ts';
+import { type HealthRecord, type HealthTimes, MemoryHealthStore } from '../../../agent/health/record.ts';
 
 const DOORBELLS = 450;
 const device = (i: number) => `shellyuni-98CDAC${i.toString(16).toUpperCase().padStart(6, '0')}`;
 
-/** Every write, in order, with the clock of the monitor when it was made. */
-class RecordingStore implements HealthStore {
-  readonly writes: Array<{ key: string; record: HealthRecord }> = [];
-  loadHealth(): HealthRecord | undefined {
-    return undefined;
+/** Every write, in order, with the record as the store holds it after that write. */
+class RecordingStore extends MemoryHealthStore {
+  readonly writes: Array<{ key: string; record: HealthRecord; timesOnly: boolean }> = [];
+  override saveHealth(key: string, record: HealthRecord): void {
+    super.saveHealth(key, record);
+    this.writes.push({ key, record: this.loadHealth(key) as HealthRecord, timesOnly: false });
   }
-  saveHealth(key: string, record: HealthRecord): void {
-    this.writes.push({ key, record });
+  override saveTimes(key: string, times: HealthTimes): void {
+    super.saveTimes(key, times);
+    this.writes.push({ key, record: this.loadHealth(key) as HealthRecord, timesOnly: true });
   }
-  take(): Array<{ key: string; record: HealthRecord }> {
+  take(): Array<{ key: string; record: HealthRecord; timesOnly: boolean }> {
     return this.writes.splice(0);
   }
 }
@@ -66,6 +68,23 @@ describe('health records on the store', () => {
       expect(times.length).toBeGreaterThanOrEqual(4);
       for (const [k, t] of times.entries())
         if (k > 0) expect(t - (times[k - 1] ?? 0)).toBeGreaterThanOrEqual(60_000);
+    }
+  });
+
+  it('a time-only write leaves the stored record equal to a full one written at that time', () => {
+    const { store, monitor } = fleet();
+    // Reports with serial gaps (counted, below the missed_reports limit) and a Shelly heard for the first time.
+    for (let i = 0; i < DOORBELLS; i++) monitor.heard({ ...report(i), serial: i % 3 === 0 ? 10 : 1 }, 1_000);
+    for (const [k, t] of [16_000, 31_000, 46_000].entries())
+      for (let i = 0; i < DOORBELLS; i++) monitor.heard({ ...report(i), serial: 2 + k + (i % 2) }, t);
+    store.take();
+    for (let t = 16_000; t <= 62_000; t++) if ((monitor.nextWakeMs() ?? t + 1) <= t) monitor.tick(t);
+    const writes = store.take();
+    expect(writes.filter((w) => w.timesOnly)).toHaveLength(DOORBELLS);
+    const atWrite = new Map(writes.map((w) => [w.key, w.record.savedMs]));
+    for (const [key, savedMs] of atWrite) {
+      const full = monitor.snapshot(savedMs).find((r) => `${r.device}#${r.input}` === key);
+      expect(store.loadHealth(key)).toEqual(full);
     }
   });
 

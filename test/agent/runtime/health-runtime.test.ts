@@ -15,6 +15,7 @@ class RecordingStore implements HealthStore {
   saveHealth(_key: string, record: HealthRecord): void {
     this.writes.push(record);
   }
+  saveTimes(): void {}
 }
 
 const ring: RingEvent = {
