@@ -123,6 +123,14 @@ async function main() {
     await sleep(100);
   }
   await sleep(2_000); // the last rings
+  // A press whose reports the kernel all dropped rings from the Uni's next report, which comes within 15 s: send
+  // each Uni's (the flood goes on), so that a press of the last seconds is not counted as missing for want of one.
+  const rungInRun = latencies.length;
+  for (const uni of unis) {
+    await uni.report(false);
+    realSent++;
+  }
+  await sleep(2_000);
   const mainS = (Date.now() - started) / 1000;
   rss.push([Date.now() - started, rssMb(pid)]);
   const cpu = (cpuSeconds(pid) - cpuStart) / mainS;
@@ -177,7 +185,7 @@ async function main() {
     `  garbage:         ${fmt(garbage)} datagrams sent (${fmt(garbage / mainS)}/s from ${SOURCES.length} addresses: 40 % random bytes, 30 % unknown devices, 30 % forged real ids)`,
   );
   console.log(
-    `  rings:           ${latencies.length} rung of ${presses} presses (${presses - latencies.length} missing, ${unexpectedRings} unexpected) — latency p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(sorted.at(-1) ?? Number.NaN).toFixed(1)} ms`,
+    `  rings:           ${latencies.length} rung of ${presses} presses (${latencies.length - rungInRun} of them from the Unis' reports after the run, ${presses - latencies.length} missing, ${unexpectedRings} unexpected) — latency p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(sorted.at(-1) ?? Number.NaN).toFixed(1)} ms`,
   );
   console.log(
     `  datagrams:       ${fmt(garbage + real)} sent (${fmt(real)} by the Unis), ${fmt(garbage + real - dropped)} received, ${fmt(dropped)} dropped by the kernel (${((dropped / (garbage + real)) * 100).toFixed(2)} %, the socket's drop counter); host UDP RcvbufErrors +${fmt(after.host.rcvbufErrors - before.host.rcvbufErrors)}, InErrors +${fmt(after.host.inErrors - before.host.inErrors)}`,
