@@ -149,6 +149,15 @@ export const detectorSchema = z
       .describe(
         'While the input chatters (`health.chatter_min_edges` rising edges within `health.chatter_window_s`), a rise within this time of the last fall or counter step is the same press: a burst rings once.',
       ),
+    longpush_s: z
+      .number()
+      .min(0.1)
+      .max(5)
+      .nullable()
+      .default(null)
+      .describe(
+        "Gen1: the Unis' long-push time (`longpush_time`, 0.8 s on real firmware), if you know it. Then a report that shows a press's fall and counts it as a short push (`S`) later than this after its rise is taken for a late re-send of a lost report: the press had fallen by then, and a re-press soon after the report is a new press. Off (null) by default: with a longer `longpush_time` on the Uni than this, a bounce after a long short push would ring twice.",
+      ),
   })
   .prefault({})
   .describe('Press detection tuning; the defaults suit real devices.');

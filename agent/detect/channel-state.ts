@@ -20,6 +20,12 @@ export interface Tuning {
   chatterWindowMs: number;
   /** While the input chatters, a rise this soon after the press's last fall or step is the same press. */
   chatterMergeMs: number;
+  /**
+   * Gen1: the Uni's long-push time, when known (`detector.longpush_s`; 0.8 s on real firmware, shelly-protocols.md
+   * §3.3, but a setting of the Uni). An `S` (short push) counted with a press's fall then says the press fell
+   * within this of its last rise. Null: not known, and a fall is taken to be when it is heard.
+   */
+  longpushMs: number | null;
 }
 
 export const DEFAULT_TUNING: Tuning = {
@@ -33,6 +39,7 @@ export const DEFAULT_TUNING: Tuning = {
   chatterMinEdges: 10,
   chatterWindowMs: 5_000,
   chatterMergeMs: 1_000,
+  longpushMs: null,
 };
 
 export type RingVia = Path | 'counter';

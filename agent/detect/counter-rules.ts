@@ -153,6 +153,7 @@ export function applySteps(
     const owner = useBudget ? state.presses.find((p) => budgetOpen(step, p)) : undefined;
     if (owner) {
       owner.budget--;
+      if (step.counterEvent === 'S') step.shortPushOf = owner;
       // An `S` is counted at the release: the press has fallen, though its fall report was missed (when, is not
       // known: its window is then the one of a fall never heard).
       if (step.event === 'S' && owner.held && !owner.recovered && owner.lastRiseMs < nowMs) {

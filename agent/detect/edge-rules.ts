@@ -104,7 +104,12 @@ export function onFall(step: Step, via: Path, ts: number | undefined): void {
   // This path never reported the latest press's rise, and that rise is recent: its late fall of the press before.
   if (!latest.paths.includes(via) && nowMs - latest.startMs <= tuning.reorderWindowMs) return;
   latest.held = false;
-  latest.lastFallMs = nowMs;
+  // Counted in this report as a short push, the Uni's long-push time known: it fell within that of its last rise,
+  // whenever the report came (a periodic re-send of a lost one comes up to 15 s late); its window starts then.
+  const { longpushMs } = tuning;
+  const fellByMs =
+    step.shortPushOf === latest && longpushMs !== null ? latest.lastRiseMs + longpushMs : nowMs;
+  latest.lastFallMs = Math.min(nowMs, fellByMs);
   latest.tsEnd = ts ?? null;
   result.changed = true;
   if (latest.firstFallMs !== null) return;

@@ -26,6 +26,7 @@ export function tuningFrom(config: Config): Tuning {
     claimWindowMs: config.detector.claim_window_s * 1000,
     electronicToleranceMs: config.detector.electronic_tolerance_s * 1000,
     chatterMergeMs: config.detector.chatter_merge_s * 1000,
+    longpushMs: config.detector.longpush_s === null ? null : config.detector.longpush_s * 1000,
     chatterMinEdges: config.health.chatter_min_edges,
     chatterWindowMs: config.health.chatter_window_s * 1000,
   };

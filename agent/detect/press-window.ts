@@ -32,6 +32,8 @@ export interface Step {
   fellUnheard?: boolean;
   /** The press this report's rise opened before its steps were applied: only its own `L` is its. */
   openedBySteps?: PressRecord;
+  /** Gen1: the press whose step this report counted as a short push (`S`). */
+  shortPushOf?: PressRecord;
 }
 
 export function emptyResult(): StepResult {

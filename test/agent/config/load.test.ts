@@ -71,6 +71,7 @@ describe('loadConfig: defaults', () => {
       claim_window_s: 600,
       electronic_tolerance_s: 1.5,
       chatter_merge_s: 1,
+      longpush_s: null,
     });
     expect(config.devices).toEqual([]);
   });
