@@ -12,7 +12,8 @@
  *
  * Usage: npx tsx bench/garbage-flood.ts [seconds=120] [garbage-per-second=100000] [devices=100]
  * (FLOOD_HEALTH=off runs the agent with `health.enabled: false`, to tell the cost of health monitoring apart;
- * FLOOD_THREADS=n sends from n worker threads, 1 by default: on a 2-core host a second one takes CPU from the agent.)
+ * FLOOD_THREADS=n sends from n worker threads, 1 by default: on a 2-core host a second one takes CPU from the agent;
+ * FLOOD_LONGPUSH_S=s gives the agent the Unis' long-push time, `detector.longpush_s`.)
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -50,6 +51,8 @@ async function main() {
       coiot: { listen: '127.0.0.1', port: coiotPort, multicast: false },
       security: { verify_http: false },
       ...(process.env.FLOOD_HEALTH === 'off' ? { health: { enabled: false } } : {}),
+      // The Unis' long-push time, if the run should know it (README Limits: "A fall first heard in a late re-send").
+      ...(process.env.FLOOD_LONGPUSH_S ? { detector: { longpush_s: Number(process.env.FLOOD_LONGPUSH_S) } } : {}),
       log: { level: 'info' },
       devices: unis.map((u) => ({ id: u.id })),
     },
@@ -198,6 +201,7 @@ async function main() {
   console.log(
     `garbage flood: ${Math.round(mainS)} s at ${fmt(garbageRate)} garbage datagrams/s, ${devices} real Unis, ${presses} presses` +
       (process.env.FLOOD_HEALTH === 'off' ? ' (health monitoring off)' : '') +
+      (process.env.FLOOD_LONGPUSH_S ? ` (detector.longpush_s ${process.env.FLOOD_LONGPUSH_S})` : '') +
       ` — host load average ${loadBefore.toFixed(1)} before, ${(loadavg()[0] as number).toFixed(1)} after`,
   );
   console.log(
