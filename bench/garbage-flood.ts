@@ -52,7 +52,9 @@ async function main() {
       security: { verify_http: false },
       ...(process.env.FLOOD_HEALTH === 'off' ? { health: { enabled: false } } : {}),
       // The Unis' long-push time, if the run should know it (README Limits: "A fall first heard in a late re-send").
-      ...(process.env.FLOOD_LONGPUSH_S ? { detector: { longpush_s: Number(process.env.FLOOD_LONGPUSH_S) } } : {}),
+      ...(process.env.FLOOD_LONGPUSH_S
+        ? { detector: { longpush_s: Number(process.env.FLOOD_LONGPUSH_S) } }
+        : {}),
       log: { level: 'info' },
       devices: unis.map((u) => ({ id: u.id })),
     },
