@@ -63,9 +63,14 @@ export function connectWhenReachable(
     if (!client.disconnecting) outage.lost();
   });
   client.on('error', (error: Error & { code?: unknown }) => {
-    if (up && !isUnreachable(error)) how.onError(error);
+    if (up) {
+      // A connection that was up and drops (ECONNRESET when the broker stops) is reported by the 'close' that
+      // follows, as lost: not as a failed attempt, whichever of the two events the socket gives first.
+      if (!isUnreachable(error)) how.onError(error);
+      return;
+    }
     // Before the first connection, a refusal that retrying cannot fix fails `start` instead.
-    else if (started || isUnreachable(error)) outage.failed(error, client.options.reconnectPeriod);
+    if (started || isUnreachable(error)) outage.failed(error, client.options.reconnectPeriod);
   });
   return new Promise((resolve, reject) => {
     const settle = () => {
