@@ -27,9 +27,12 @@ function healthyWeek(
     steps.push({ atMs: at, run: (b, u) => b.coiot(at, u.packet()) });
   }
   const topic = `shellies/${DEVICE}/input/0`;
+  // The level the Uni's MQTT connection last published: its periodic state is published on the same connection,
+  // after its change messages, from the same input (not the level its CoIoT reports last showed, which may lag).
+  let mqttLevel = false;
   for (let t = 7 * S; t < WEEK_MS; t += 30 * S) {
     const at = t + (delay() % (jitterMs + 1));
-    steps.push({ atMs: at, run: (b, u) => b.mqtt(at, topic, u.level ? '1' : '0') });
+    steps.push({ atMs: at, run: (b) => b.mqtt(at, topic, mqttLevel ? '1' : '0') });
   }
   for (const { atMs, holdMs } of presses) {
     const d = () => delay() % 300;
@@ -45,8 +48,12 @@ function healthyWeek(
     });
     const mqttRise = atMs + d();
     const mqttFall = Math.max(mqttRise + 1, atMs + holdMs + d());
-    steps.push({ atMs: mqttRise, run: (b) => b.mqtt(mqttRise, topic, '1') });
-    steps.push({ atMs: mqttFall, run: (b) => b.mqtt(mqttFall, topic, '0') });
+    const publish = (b: Bench, at: number, level: boolean) => {
+      mqttLevel = level;
+      b.mqtt(at, topic, level ? '1' : '0');
+    };
+    steps.push({ atMs: mqttRise, run: (b) => publish(b, mqttRise, true) });
+    steps.push({ atMs: mqttFall, run: (b) => publish(b, mqttFall, false) });
   }
   return steps.sort((a, b) => a.atMs - b.atMs);
 }
