@@ -61,10 +61,7 @@ export function healthRecord(channel: HealthChannel, nowMs: number): HealthRecor
     device: config.device,
     input: config.input,
     name: config.name,
-    savedMs: nowMs,
-    connected: connectedOf(shelly),
-    lastReportMs: shelly.lastReportMs,
-    lastReportVia: shelly.lastReportVia,
+    ...healthTimes(channel, nowMs),
     presses: channel.presses,
     lastRing: channel.lastRing,
     problems: HEALTH_PROBLEMS.filter((kind) => latches[kind].on).map((kind) => ({
@@ -82,24 +79,22 @@ export function healthRecord(channel: HealthChannel, nowMs: number): HealthRecor
             thresholdDateMs: estimate.thresholdDateMs,
           },
     pressMah: channel.battery.pressMah,
-    serialGapsTotal: shelly.missed.serialGapsTotal,
   };
 }
 
-/** The fields of `healthRecord` that time and reports move without a change the monitors report. */
+/**
+ * The fields of `healthRecord` that time and reports move without a change the monitors report (what a time-only
+ * write stores); `healthRecord` takes them from here too.
+ */
 export function healthTimes(channel: HealthChannel, nowMs: number): HealthTimes {
   const { shelly } = channel;
   return {
     savedMs: nowMs,
-    connected: connectedOf(shelly),
+    connected: shelly.offline.latch.on ? false : shelly.lastReportMs === null ? null : true,
     lastReportMs: shelly.lastReportMs,
     lastReportVia: shelly.lastReportVia,
     serialGapsTotal: shelly.missed.serialGapsTotal,
   };
-}
-
-function connectedOf(shelly: ShellyState): boolean | null {
-  return shelly.offline.latch.on ? false : shelly.lastReportMs === null ? null : true;
 }
 
 /** The earliest time any monitor of this Shelly wants to look again. */

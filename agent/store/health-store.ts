@@ -53,7 +53,7 @@ export class SqliteHealthStore implements HealthStore {
     this.write(() =>
       this.updateTimes.run(
         savedMs,
-        CONNECTED_JSON[`${connected}`],
+        JSON.stringify(connected), // true, false or null as JSON text: SQLite has no boolean to bind
         lastReportMs,
         lastReportVia,
         serialGapsTotal,
@@ -72,9 +72,6 @@ export class SqliteHealthStore implements HealthStore {
     }
   }
 }
-
-/** `connected` as the JSON text `json()` turns into true, false or null (SQLite has no boolean to bind). */
-const CONNECTED_JSON = { true: 'true', false: 'false', null: 'null' } as const;
 
 /** Every health record in a store file, read-only (the agent may be running: WAL lets both in). */
 export function readHealthRecords(path: string): HealthRecord[] | null {
