@@ -146,13 +146,27 @@ function once(
 }
 
 /** The kernel's count of datagrams dropped on arrival for the UDP socket bound to 127.0.0.1:`port` (full buffer). */
+/**
+ * The kernel's drop counters of the agent's sockets on `port` (/proc/net/udp): the shared one (not connected),
+ * and the per-device ones (`coiot.device_sockets`, each connected to its Uni) summed; NaN when none is found.
+ */
 export function socketDrops(port: number): number {
+  return socketDropsApart(port).total;
+}
+
+export function socketDropsApart(port: number): { total: number; shared: number; devices: number } {
   const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let shared = 0;
+  let devices = 0;
+  let found = false;
   for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
-    if (fields[1] === local) return Number(fields.at(-1));
+    if (fields[1] !== local) continue;
+    found = true;
+    if (fields[2] === '00000000:0000') shared += Number(fields.at(-1));
+    else devices += Number(fields.at(-1));
   }
-  return Number.NaN;
+  return found ? { total: shared + devices, shared, devices } : { total: Number.NaN, shared, devices };
 }
 
 /** System-wide UDP counters from /proc/net/snmp (every socket of the host, not only the agent's). */

@@ -13,7 +13,8 @@
  * Usage: npx tsx bench/garbage-flood.ts [seconds=120] [garbage-per-second=100000] [devices=100]
  * (FLOOD_HEALTH=off runs the agent with `health.enabled: false`, to tell the cost of health monitoring apart;
  * FLOOD_THREADS=n sends from n worker threads, 1 by default: on a 2-core host a second one takes CPU from the agent;
- * FLOOD_LONGPUSH_S=s gives the agent the Unis' long-push time, `detector.longpush_s`.)
+ * FLOOD_LONGPUSH_S=s gives the agent the Unis' long-push time, `detector.longpush_s`; FLOOD_DEVICE_SOCKETS=off
+ * runs it with `coiot.device_sockets: false`, every datagram through the one shared socket.)
  */
 import { writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ import { connectAsync } from 'mqtt';
 import { FakeUni, macFor } from '../test/faults/support.ts';
 import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { freeUdpPort } from '../test/helpers/udp.ts';
-import { Flood, garbagePackets, socketDrops, udpCounters } from './flood-sender.ts';
+import { Flood, garbagePackets, socketDrops, socketDropsApart, udpCounters } from './flood-sender.ts';
 import { cpuSeconds, percentile, rssMb, spawnAgent } from './process-stats.ts';
 
 const seconds = Number(process.argv[2] ?? 120);
@@ -48,7 +49,12 @@ async function main() {
       mqtt: { url: broker.url, base_topic: 'flood' },
       homeassistant: { enabled: false },
       shelly_mqtt: { enabled: false },
-      coiot: { listen: '127.0.0.1', port: coiotPort, multicast: false },
+      coiot: {
+        listen: '127.0.0.1',
+        port: coiotPort,
+        multicast: false,
+        device_sockets: process.env.FLOOD_DEVICE_SOCKETS !== 'off',
+      },
       security: { verify_http: false },
       ...(process.env.FLOOD_HEALTH === 'off' ? { health: { enabled: false } } : {}),
       // The Unis' long-push time, if the run should know it (README Limits: "A fall first heard in a late re-send").
@@ -186,7 +192,7 @@ async function main() {
     writeFileSync(file, [...pressed, ...lines].join('\n'));
     console.log(`  not rung: ${pressed.join('; ')} (the agent's log of those devices: ${file})`);
   }
-  const dropsTotal = socketDrops(coiotPort);
+  const { total: dropsTotal, devices: dropsOnDeviceSockets } = socketDropsApart(coiotPort);
   agent.kill('SIGTERM');
   await new Promise((r) => agent.once('exit', r));
   const stopped = agentLog
@@ -204,6 +210,7 @@ async function main() {
     `garbage flood: ${Math.round(mainS)} s at ${fmt(garbageRate)} garbage datagrams/s, ${devices} real Unis, ${presses} presses` +
       (process.env.FLOOD_HEALTH === 'off' ? ' (health monitoring off)' : '') +
       (process.env.FLOOD_LONGPUSH_S ? ` (detector.longpush_s ${process.env.FLOOD_LONGPUSH_S})` : '') +
+      (process.env.FLOOD_DEVICE_SOCKETS === 'off' ? ' (coiot.device_sockets off)' : '') +
       ` — host load average ${loadBefore.toFixed(1)} before, ${(loadavg()[0] as number).toFixed(1)} after`,
   );
   console.log(
@@ -213,7 +220,7 @@ async function main() {
     `  rings:           ${latencies.length} rung of ${presses} presses (${latencies.length - rungInRun} of them from the Unis' reports after the run, ${presses - latencies.length} missing, ${unexpectedRings} unexpected) — latency p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${(sorted.at(-1) ?? Number.NaN).toFixed(1)} ms`,
   );
   console.log(
-    `  datagrams:       ${fmt(garbage + real)} sent (${fmt(real)} by the Unis), ${fmt(garbage + real - dropped)} received, ${fmt(dropped)} dropped by the kernel (${((dropped / (garbage + real)) * 100).toFixed(2)} %, the socket's drop counter); host UDP RcvbufErrors +${fmt(after.host.rcvbufErrors - before.host.rcvbufErrors)}, InErrors +${fmt(after.host.inErrors - before.host.inErrors)}`,
+    `  datagrams:       ${fmt(garbage + real)} sent (${fmt(real)} by the Unis), ${fmt(garbage + real - dropped)} received, ${fmt(dropped)} dropped by the kernel (${((dropped / (garbage + real)) * 100).toFixed(2)} %, the agent's sockets' drop counters; ${fmt(dropsOnDeviceSockets)} in all on the Unis' own sockets); host UDP RcvbufErrors +${fmt(after.host.rcvbufErrors - before.host.rcvbufErrors)}, InErrors +${fmt(after.host.inErrors - before.host.inErrors)}`,
   );
   console.log(
     `  agent RSS (MB):  ${rss.map(([t, mb]) => `${Math.round(t / 1000)} s: ${mb.toFixed(1)}`).join(', ')}`,

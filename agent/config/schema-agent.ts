@@ -20,6 +20,12 @@ export const coiotSchema = z
       .nullable()
       .default(null)
       .describe('Address of the local interface to join the multicast group on. null = every interface.'),
+    device_sockets: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Give the sender of each configured device the agent hears a UDP socket of its own on the CoIoT port, connected to it (Linux hands such a socket its sender's datagrams first; one bound to the multicast group when the Uni multicasts): its reports get a receive queue of their own, so a flood on the CoIoT port can neither delay them nor crowd them out of the kernel buffer. One socket per Uni; false: one socket for everything.",
+      ),
     peers: z
       .array(z.ipv4())
       .default([])

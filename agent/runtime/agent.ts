@@ -111,7 +111,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         () => graph.pipeline,
         () => stopped,
       ),
-      onCoiotAccepted: (bytes) => forwarder.forward(bytes),
+      onCoiotAccepted: (bytes, device, _nowMs, address, source) => {
+        forwarder.forward(bytes);
+        coiot.accepted(device, address, source);
+      },
     },
   });
   const { waker, coiot, shellyMqtt } = decisionLoop({

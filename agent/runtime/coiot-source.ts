@@ -1,12 +1,17 @@
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../core/logger.ts';
+import { UdpLanes } from '../io/udp-lanes.ts';
 import { startUdpListener, type UdpListener } from '../io/udp-listener.ts';
 import type { Component } from './component.ts';
 
-/** CoIoT in: the UDP socket (multicast and the `coiot_peer` unicast port), each datagram handed on as it arrives. */
+/**
+ * CoIoT in: the UDP socket (multicast and the `coiot_peer` unicast port), each datagram handed on as it arrives;
+ * with `coiot.device_sockets`, a socket of its own for each known device's sender (`UdpLanes`).
+ */
 export class CoiotSource implements Component {
   readonly name = 'coiot';
   private listener: UdpListener | undefined;
+  private lanes: UdpLanes | undefined;
 
   constructor(
     private readonly config: Config['coiot'],
@@ -20,19 +25,42 @@ export class CoiotSource implements Component {
     return this.listener?.port ?? null;
   }
 
+  /** Senders with a socket of their own. */
+  get laneCount(): number {
+    return this.lanes?.size ?? 0;
+  }
+
+  /** A configured device's datagram was accepted from `source` (`address:port`): its sender gets its own socket. */
+  accepted(device: string, address: string, source: string): void {
+    this.lanes?.assign(device, address, source);
+  }
+
   async start(): Promise<void> {
     if (!this.config.enabled) return;
+    const { onDatagram } = this;
     this.listener = await startUdpListener({
       host: this.config.listen,
       port: this.config.port,
       group: this.config.multicast ? this.config.multicast_group : null,
       interfaceAddress: this.config.interface,
       log: this.log,
-      onDatagramFrom: this.onDatagram,
+      onDatagramFrom: (bytes, address, port) => {
+        if (this.lanes === undefined || this.lanes.admitShared(bytes, address, port))
+          onDatagram(bytes, address, port);
+      },
     });
+    if (this.config.device_sockets)
+      this.lanes = new UdpLanes({
+        host: this.config.listen,
+        port: this.listener.port,
+        group: this.config.multicast ? this.config.multicast_group : null,
+        log: this.log,
+        onDatagramFrom: onDatagram,
+      });
   }
 
   async stop(): Promise<void> {
+    await this.lanes?.close();
     await this.listener?.close();
   }
 }

@@ -36,9 +36,10 @@ export interface PipelineSecurity {
 export interface PipelineHooks {
   /**
    * A CoIoT datagram of a configured device, accepted past the rate limits and address pinning (copies
-   * included): live, `coiot.forward` sends it on unchanged.
+   * included), with its sender (`source` is `address:port`): live, `coiot.forward` sends it on unchanged and the
+   * sender gets a socket of its own (`coiot.device_sockets`).
    */
-  onCoiotAccepted?(bytes: Buffer, deviceId: string, nowMs: number): void;
+  onCoiotAccepted?(bytes: Buffer, deviceId: string, nowMs: number, address: string, source: string): void;
   /** A CoIoT device heard for the first time (live: fetch its `/cit/d`). */
   onNewCoiotDevice?(deviceId: string, deviceType: string, host: string): void;
   onNotice?(notice: DeviceNotice, nowMs: number): void;
@@ -145,7 +146,7 @@ export class Pipeline {
           cached = true;
         }
       }
-      this.hooks.onCoiotAccepted?.(bytes, message.deviceId, nowMs);
+      this.hooks.onCoiotAccepted?.(bytes, message.deviceId, nowMs, address, source);
       if (!this.heardCoiot.has(message.deviceId)) {
         this.heardCoiot.add(message.deviceId);
         this.hooks.onNewCoiotDevice?.(message.deviceId, message.deviceType, address);

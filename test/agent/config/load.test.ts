@@ -59,6 +59,7 @@ describe('loadConfig: defaults', () => {
       multicast: true,
       multicast_group: '224.0.1.187',
       interface: null,
+      device_sockets: true,
       peers: [],
       forward: [],
     });
