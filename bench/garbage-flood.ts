@@ -239,7 +239,7 @@ async function main() {
   }
   if (stopped)
     console.log(
-      `  agent counters:  datagrams ${fmt(Number(stopped.datagrams))} (sent in all ${fmt(garbageTotal + realSent)}, kernel drops in all ${fmt(dropsTotal)}), rate-limited ${fmt(Number(stopped.rateLimited))}, spoofed ${fmt(Number(stopped.spoofed))}, unknown devices ${fmt(Number(stopped.unknownDevices))}, bad input ${fmt(Number(stopped.bad_input))}`,
+      `  agent counters:  datagrams ${fmt(Number(stopped.datagrams))} (sent in all ${fmt(garbageTotal + realSent)}, kernel drops in all ${fmt(dropsTotal)}), rate-limited ${fmt(Number(stopped.rateLimited))}, spoofed ${fmt(Number(stopped.spoofed))}, unknown devices ${fmt(Number(stopped.unknownDevices))}, bad input ${fmt(Number(stopped.bad_input))}, sockets of the Unis ${stopped.device_sockets ?? 0}`,
     );
   for (const uni of unis) uni.close();
   await subscriber.endAsync();

@@ -122,10 +122,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     onInput: options.onInput,
   });
   const components = new Components(log);
-  const { teardown, stopNow } = stopper(log, components, store, delivery, graph, () => {
-    stopped = true;
-    waker.stop();
-  });
+  const { teardown, stopNow } = stopper(
+    { log, components, store, delivery, graph },
+    () => {
+      stopped = true;
+      waker.stop();
+    },
+    () => ({ device_sockets: coiot.laneCount }),
+  );
   let stopping: Promise<void> | undefined;
   const { signal } = options;
   try {
@@ -181,13 +185,18 @@ function publishThrough(
  * next start.
  */
 function stopper(
-  log: Logger,
-  components: Components,
-  store: SqliteStore,
-  delivery: Delivery,
-  graph: DecisionGraph,
+  parts: {
+    log: Logger;
+    components: Components;
+    store: SqliteStore;
+    delivery: Delivery;
+    graph: DecisionGraph;
+  },
   quiesce: () => void,
+  /** Figures of the running components, taken before they stop. */
+  runningStats: () => Record<string, unknown>,
 ) {
+  const { log, components, store, delivery, graph } = parts;
   const teardown = async () => {
     quiesce();
     delivery.close();
@@ -196,9 +205,10 @@ function stopper(
   };
   const stopNow = async (fields: Record<string, unknown> = {}) => {
     const outbox = delivery.outbox.size;
+    const running = runningStats();
     await teardown();
     const { stats, badInput } = graph.pipeline;
-    log.info('stopped', { ...stats, bad_input: badInput.total, outbox, ...fields });
+    log.info('stopped', { ...stats, bad_input: badInput.total, outbox, ...running, ...fields });
   };
   return { teardown, stopNow };
 }

@@ -12,6 +12,7 @@ export class CoiotSource implements Component {
   readonly name = 'coiot';
   private listener: UdpListener | undefined;
   private lanes: UdpLanes | undefined;
+  private lanesAtStop = 0;
 
   constructor(
     private readonly config: Config['coiot'],
@@ -25,9 +26,9 @@ export class CoiotSource implements Component {
     return this.listener?.port ?? null;
   }
 
-  /** Senders with a socket of their own. */
+  /** Senders with a socket of their own (once stopped: when it stopped). */
   get laneCount(): number {
-    return this.lanes?.size ?? 0;
+    return this.lanes?.size ?? this.lanesAtStop;
   }
 
   /** A configured device's datagram was accepted from `source` (`address:port`): its sender gets its own socket. */
@@ -60,7 +61,10 @@ export class CoiotSource implements Component {
   }
 
   async stop(): Promise<void> {
-    await this.lanes?.close();
+    const lanes = this.lanes;
+    this.lanes = undefined;
+    this.lanesAtStop = lanes?.size ?? 0;
+    await lanes?.close();
     await this.listener?.close();
   }
 }
