@@ -61,7 +61,7 @@ export class UdpLanes {
   private readonly byAddress = new Map<string, Lane[]>();
   private readonly laneOf = new Map<string, Lane>();
   private readonly movedAt = new Map<string, number>();
-  /** Senders neither kind of lane caught: they keep to the shared socket. */
+  /** Senders no lane caught, or whose lane failed: they keep to the shared socket. */
   private readonly sharedOnly = new Set<string>();
   private readonly minMoveMs: number;
   private readonly now: () => number;
@@ -204,8 +204,10 @@ export class UdpLanes {
         sender: source,
         error: error.message,
       });
-      // A platform that refuses one lane refuses them all (no address reuse): stop trying.
+      // A platform that refuses one lane refuses them all (no address reuse): stop trying. Any other failure (no
+      // route back to the sender, no file descriptor left) is this sender's: it keeps to the shared socket.
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') this.disabled = true;
+      else this.sharedOnly.add(source);
       this.drop(lane);
     });
     const host = kind === 'multicast' ? (this.options.group as string) : this.options.host;

@@ -227,6 +227,34 @@ describe('UdpLanes: a socket of its own for each known sender', () => {
     expect(lanes.size).toBe(0);
   });
 
+  it('leaves a sender whose lane fails to the shared socket, and tries no more', async () => {
+    let nowMs = 0;
+    const port = await freeUdpPort();
+    // 192.0.2.1 (TEST-NET-1) is no address of this host: binding a lane there fails.
+    const lanes = new UdpLanes({
+      host: '192.0.2.1',
+      port,
+      group: null,
+      log: silentLogger,
+      onDatagramFrom: () => {},
+      now: () => nowMs,
+    });
+    try {
+      lanes.assign('shellyuni-A', '127.0.0.5', '127.0.0.5:5683');
+      expect(lanes.size).toBe(1);
+      for (let i = 0; i < 500 && lanes.size > 0; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+      expect(lanes.size).toBe(0);
+      nowMs = 600_000;
+      lanes.assign('shellyuni-A', '127.0.0.5', '127.0.0.5:5683');
+      expect(lanes.size).toBe(0);
+      // Another sender still gets one (the failure was that sender's, not the platform's).
+      lanes.assign('shellyuni-B', '127.0.0.6', '127.0.0.6:5683');
+      expect(lanes.size).toBe(1);
+    } finally {
+      await lanes.close();
+    }
+  });
+
   it('opens no lane once closed, and ignores a source that names no port', async () => {
     current = await rig();
     const { lanes } = current;
