@@ -29,6 +29,21 @@ describe('WakeQueue', () => {
     expect(q.takeDue(20).size).toBe(0);
   });
 
+  it('stays right when the stale entries of keys moved ever earlier make it rebuild its heap', () => {
+    const q = new WakeQueue<number>();
+    // Each move is earlier than the key's last: a new entry every time, the old ones stale (1,000 in all).
+    for (let ms = 1_000; ms >= 1; ms--) q.set(ms % 5, ms);
+    // Each key's time is now the last it was given: key k at k (key 0 at 5).
+    expect(q.earliest()).toBe(1);
+    expect([...q.takeDue(3)].sort()).toEqual([1, 2, 3]);
+    expect(q.earliest()).toBe(4);
+    q.set(4, 900);
+    expect([...q.takeDue(899)]).toEqual([0]);
+    expect(q.earliest()).toBe(900);
+    expect([...q.takeDue(900)]).toEqual([4]);
+    expect(q.earliest()).toBeNull();
+  });
+
   it('agrees with a walk over every key (random moves, removals and takes)', () => {
     const op = fc.oneof(
       fc.record({
