@@ -200,6 +200,7 @@ export class UdpLanes {
       }
     });
     socket.on('error', (error) => {
+      if (this.find(address, port) !== lane) return; // a lane already dropped (moved, replaced, closed)
       log.info('CoIoT: no socket of its own for a device; its reports share the CoIoT socket', {
         sender: source,
         error: error.message,
