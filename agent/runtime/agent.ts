@@ -193,8 +193,8 @@ function stopper(
     graph: DecisionGraph;
   },
   quiesce: () => void,
-  /** Figures of the running components, taken before they stop. */
-  runningStats: () => Record<string, unknown>,
+  /** Figures of the components for the `stopped` line (each keeps its figure once stopped). */
+  componentStats: () => Record<string, unknown>,
 ) {
   const { log, components, store, delivery, graph } = parts;
   const teardown = async () => {
@@ -205,10 +205,9 @@ function stopper(
   };
   const stopNow = async (fields: Record<string, unknown> = {}) => {
     const outbox = delivery.outbox.size;
-    const running = runningStats();
     await teardown();
     const { stats, badInput } = graph.pipeline;
-    log.info('stopped', { ...stats, bad_input: badInput.total, outbox, ...running, ...fields });
+    log.info('stopped', { ...stats, bad_input: badInput.total, outbox, ...componentStats(), ...fields });
   };
   return { teardown, stopNow };
 }

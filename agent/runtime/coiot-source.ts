@@ -39,10 +39,11 @@ export class CoiotSource implements Component {
   async start(): Promise<void> {
     if (!this.config.enabled) return;
     const { onDatagram } = this;
+    const group = this.config.multicast ? this.config.multicast_group : null;
     this.listener = await startUdpListener({
       host: this.config.listen,
       port: this.config.port,
-      group: this.config.multicast ? this.config.multicast_group : null,
+      group,
       interfaceAddress: this.config.interface,
       log: this.log,
       onDatagramFrom: (bytes, address, port) => {
@@ -54,7 +55,7 @@ export class CoiotSource implements Component {
       this.lanes = new UdpLanes({
         host: this.config.listen,
         port: this.listener.port,
-        group: this.config.multicast ? this.config.multicast_group : null,
+        group,
         log: this.log,
         onDatagramFrom: onDatagram,
       });
