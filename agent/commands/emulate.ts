@@ -208,7 +208,11 @@ export function emulateCommand(ctx: CommandContext): Command {
       );
       out(pressHelp(process.pid, pidFile));
       await new Promise<void>((resolve) => {
+        // Signal handlers hold nothing open: with --coiot off, no broker, no HTTP and stdin at its end, Node would
+        // find nothing left to wait for and exit 13 (a top-level await never settled) instead of waiting for presses.
+        const awake = setInterval(() => {}, 2 ** 30);
         const stop = () => {
+          clearInterval(awake);
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
           resolve();

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,11 +78,34 @@ describe('emulate', () => {
     expect(pid).toBe(childPid);
     expect(result.stdout).toMatch(new RegExp(`; pid ${pid}\\.`));
     expect(result.stdout).toContain(`press: Enter here, or from another shell: kill -USR1 ${pid}`);
-    // How the emulator ended, should the press be missing (seen once in CI: it closed within 240 ms, no press).
+    // How the emulator ended, should the press be missing (it used to exit 13 once stdin's end was read: see below).
     const ended = JSON.stringify({ code: result.code, signal: result.signal, stderr: result.stderr });
     expect(result.stdout, ended).toMatch(/^press 1$/m);
     expect(result.stderr).not.toMatch(/Debugger listening/);
     expect(result.code).toBe(0);
     expect(existsSync(pidFile)).toBe(false);
+  });
+
+  it('keeps waiting for presses with stdin at its end and nothing else open (it once exited 13 here)', async () => {
+    let stillRunning: boolean | undefined;
+    let child: ChildProcess | undefined;
+    const result = await runCli(['emulate', '--coiot', 'off'], {
+      started: (c) => {
+        child = c;
+      },
+      killAfter: (_stderr, stdout) => {
+        if (stillRunning !== undefined || !/kill -USR1/.test(stdout)) return false;
+        stillRunning = false;
+        // Long after stdin's end was read: a process with nothing open would have exited by now.
+        setTimeout(() => {
+          stillRunning = child?.exitCode === null;
+          child?.kill('SIGTERM');
+        }, 1000);
+        return false;
+      },
+    });
+    expect(stillRunning).toBe(true);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^stopped after 0 presses$/m);
   });
 });
