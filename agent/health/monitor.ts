@@ -37,7 +37,7 @@ const NO_EVENTS: HealthEvent[] = Object.freeze([]) as unknown as HealthEvent[];
 export class HealthMonitor {
   private readonly shellys = new Map<string, ShellyState>();
   private readonly channels = new Map<string, HealthChannel>();
-  /** Channels evaluated since `takeTouched`: the only ones whose published state can have changed. */
+  /** Channels whose published state may have changed since `takeTouched` (not those a quiet re-send reached). */
   private readonly touched = new Set<HealthChannel>();
   /** Each Shelly's next wake-up, updated whenever its monitors were evaluated (the only time they change). */
   private readonly wakes = new WakeQueue<ShellyState>();
@@ -107,6 +107,8 @@ export class HealthMonitor {
   heard(notice: DeviceNotice, nowMs: number): HealthEvent[] {
     const shelly = this.shellys.get(notice.device);
     if (!shelly) return [];
+    // The first report moves `connected` from unknown: everything is looked at, and published.
+    const first = shelly.lastReportMs === null;
     shelly.lastReportMs = nowMs;
     shelly.lastReportVia = notice.via;
     if (notice.via === 'coiot') {
@@ -116,7 +118,7 @@ export class HealthMonitor {
       shelly.offline.mqttHeard();
       shelly.missed.mqttHeard(nowMs);
     }
-    return this.evaluate(nowMs, shelly, this.options.quietReports !== false);
+    return this.evaluate(nowMs, shelly, !first && this.options.quietReports !== false);
   }
 
   /** Decoded device notices: MQTT online/LWT, ADC volts. */
@@ -219,7 +221,9 @@ export class HealthMonitor {
    * Every monitor of the Shelly looks again; most times nothing changed, and then nothing is allocated.
    * `reportOnly`: after a report, which is input to `offline` and `missed_reports` only. The inputs' monitors are
    * evaluated after each input of their own and at every wake-up, so until `quietUntilMs` evaluating them again
-   * would change nothing: they are skipped (a periodic re-send then touches only what it changes).
+   * would change nothing: they are skipped (a periodic re-send then touches only what it changes). Nor is a channel
+   * then `touched`: what is published of it (`healthState`) has not changed, unless its Shelly raised or cleared a
+   * problem, or holds one raised (whose detail a report may rewrite).
    */
   private evaluate(nowMs: number, shelly: ShellyState, reportOnly = false): HealthEvent[] {
     const { device, offline, missed } = shelly;
@@ -229,6 +233,7 @@ export class HealthMonitor {
       events = add(events, problemEvent(device, 'missed_reports', missed.latch, nowMs));
     const shellyChanged = events.length > 0;
     const quiet = reportOnly && nowMs < shelly.quietUntilMs;
+    const unseen = quiet && !shellyChanged && !offline.latch.on && !missed.latch.on;
     let channelsWakeMs = quiet ? shelly.channelsWakeMs : null;
     let quietUntilMs = quiet ? shelly.quietUntilMs : Number.POSITIVE_INFINITY;
     for (const channel of shelly.channels) {
@@ -240,7 +245,7 @@ export class HealthMonitor {
       }
       if (shellyChanged || events.length > before) channel.dirty = true;
       this.writer.evaluated(channel, nowMs);
-      this.touched.add(channel);
+      if (!unseen) this.touched.add(channel);
     }
     shelly.quietUntilMs = quietUntilMs;
     shelly.channelsWakeMs = channelsWakeMs;

@@ -288,3 +288,35 @@ describe('battery', () => {
     );
   });
 });
+
+describe('what is published again (takeTouched)', () => {
+  const touchedAfter = (bench: Bench, step: () => void) => {
+    const monitor = bench.health.monitor;
+    if (!monitor) throw new Error('health is on');
+    monitor.takeTouched(bench.clockMs);
+    step();
+    return monitor.takeTouched(bench.clockMs).map((r) => r.connected);
+  };
+
+  it('names a doorbell when its first report makes it connected, even after its monitors were looked at', () => {
+    const bench = new Bench(mech);
+    const monitor = bench.health.monitor;
+    if (!monitor) throw new Error('health is on');
+    // A notice before any report (the pipeline hears a message first; the monitor does not count on it) evaluates
+    // every monitor and leaves the inputs' monitors quiet.
+    monitor.notice({ device: DEVICE, via: 'mqtt', online: true }, 1 * S);
+    expect(
+      touchedAfter(bench, () => monitor.heard({ device: DEVICE, via: 'coiot', serial: 1 }, 1 * S)),
+    ).toEqual([true]);
+  });
+
+  it('leaves out a re-send that changes nothing published, and names the report that clears offline', () => {
+    const bench = new Bench(mech);
+    const uni = new UniCoiot();
+    bench.coiot(1 * S, uni.packet());
+    expect(touchedAfter(bench, () => bench.coiot(16 * S, uni.packet()))).toEqual([]);
+    bench.advance(100 * S);
+    expect(bench.problems('offline')).toHaveLength(1);
+    expect(touchedAfter(bench, () => bench.coiot(101 * S, uni.packet()))).toEqual([true]);
+  });
+});

@@ -33,6 +33,8 @@ describe('fast paths of the live graph', () => {
           play(steps, [optimised, plain]);
           expect(optimised.record).toEqual(plain.record);
           expect(optimised.state()).toEqual(plain.state());
+          expect(optimised.unpublished).toEqual([]);
+          expect(plain.unpublished).toEqual([]);
           tally(optimised, reached);
         }),
         { numRuns: RUNS, ...SEED },

@@ -2,6 +2,7 @@ import { type ConfigInput, configSchema } from '../../../agent/config/schema.ts'
 import type { Logger } from '../../../agent/core/logger.ts';
 import { MemoryChannelStore } from '../../../agent/detect/detector.ts';
 import { MemoryHealthStore } from '../../../agent/health/record.ts';
+import { healthState } from '../../../agent/outputs/health-publisher.ts';
 import { buildDecisionGraph, type DecisionGraph } from '../../../agent/runtime/decision-graph.ts';
 import { HealthRuntime } from '../../../agent/runtime/health-runtime.ts';
 import { pinsFrom } from '../../../agent/runtime/security-setup.ts';
@@ -19,6 +20,11 @@ export class GraphTwin {
   readonly pins: AddressPins;
   readonly healthStore = new MemoryHealthStore();
   readonly channelStore = new MemoryChannelStore();
+  /**
+   * Doorbells whose published health state (`healthState`, what Home Assistant sees) a step changed without
+   * `takeTouched` naming them: the live publisher, which publishes only those, would have kept a stale state.
+   */
+  readonly unpublished: Array<{ step: string; atMs: number; key: string }> = [];
   private readonly health: HealthRuntime;
   private clockMs: number;
 
@@ -59,7 +65,8 @@ export class GraphTwin {
    */
   advance(ms: number): void {
     for (let due = this.graph.nextWakeMs(); due !== null && due <= ms; due = this.graph.nextWakeMs()) {
-      this.decided('tick', this.graph.tick(Math.max(due, this.clockMs)));
+      const at = Math.max(due, this.clockMs);
+      this.published('tick', at, () => this.decided('tick', this.graph.tick(at)));
     }
     this.clockMs = ms;
   }
@@ -73,12 +80,16 @@ export class GraphTwin {
   coiot(bytes: Buffer, source: string): void {
     const address = hostOf(source);
     if (!this.graph.pipeline.admitCoiotFrom(address, this.clockMs)) return;
-    this.decided('coiot', this.graph.pipeline.decideCoiot(bytes, source, address, this.clockMs));
+    this.published('coiot', this.clockMs, () =>
+      this.decided('coiot', this.graph.pipeline.decideCoiot(bytes, source, address, this.clockMs)),
+    );
   }
 
   /** A Shelly MQTT message (never retained here), as `run` hands it over. */
   mqtt(topic: string, payload: string): void {
-    this.decided('mqtt', this.graph.pipeline.mqttMessage(topic, Buffer.from(payload), false, this.clockMs));
+    this.published('mqtt', this.clockMs, () =>
+      this.decided('mqtt', this.graph.pipeline.mqttMessage(topic, Buffer.from(payload), false, this.clockMs)),
+    );
   }
 
   /** What the graph holds besides the record: counters, pins, the health and channel stores, what `status` shows. */
@@ -92,6 +103,23 @@ export class GraphTwin {
       healthStore: this.healthStore.keys().map((key) => this.healthStore.loadHealth(key)),
       nextWakeMs: this.graph.nextWakeMs(),
     };
+  }
+
+  /** Runs `step` and notes each doorbell whose published state it changed (both read at `atMs`) but did not touch. */
+  private published(step: string, atMs: number, run: () => void): void {
+    const monitor = this.health.monitor;
+    if (!monitor) {
+      run();
+      return;
+    }
+    const states = () =>
+      new Map(monitor.snapshot(atMs).map((r) => [`${r.device}/${r.input}`, JSON.stringify(healthState(r))]));
+    monitor.takeTouched(atMs);
+    const before = states();
+    run();
+    const touched = new Set(monitor.takeTouched(atMs).map((r) => `${r.device}/${r.input}`));
+    for (const [key, state] of states())
+      if (state !== before.get(key) && !touched.has(key)) this.unpublished.push({ step, atMs, key });
   }
 
   private decided(kind: string, output: { rings: unknown[]; notes: unknown[] }): void {
