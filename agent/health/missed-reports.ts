@@ -25,13 +25,14 @@ export class MissedReportsMonitor {
     private readonly mqttPeriodic: boolean,
   ) {}
 
-  coiotSerial(serial: number, nowMs: number): void {
+  /** False for the last serial again (a periodic copy): nothing changed. */
+  coiotSerial(serial: number, nowMs: number): boolean {
     if (this.lastSerial === null) {
       this.lastSerial = serial;
-      return;
+      return true;
     }
     const ahead = uint16Ahead(this.lastSerial, serial);
-    if (ahead === 0) return;
+    if (ahead === 0) return false;
     const behind = UINT16_MODULO - ahead;
     if (ahead <= this.params.maxSerialJump) {
       for (let k = 1; k < ahead; k++) {
@@ -47,6 +48,7 @@ export class MissedReportsMonitor {
       this.lastSerial = serial;
       this.missingSerials.length = 0;
     }
+    return true;
   }
 
   mqttHeard(nowMs: number): void {
@@ -59,6 +61,11 @@ export class MissedReportsMonitor {
       }
     }
     this.lastMqttMs = nowMs;
+  }
+
+  /** Not raised, and no lost report waiting to age out of the window. */
+  get steady(): boolean {
+    return !this.latch.on && this.missingSerials.length === 0 && this.mqttMissed.length === 0;
   }
 
   count(nowMs: number): { coiot: number; mqtt: number } {

@@ -1,13 +1,14 @@
+import type { DeadlineLanes, DeadlineSlot } from '../core/deadline-lanes.ts';
 import { earliest } from '../core/wake.ts';
 import type { Path } from '../detect/evidence.ts';
-import type { BatteryMonitor } from './battery.ts';
-import type { ChatterMonitor } from './chatter.ts';
-import type { InputStuckMonitor } from './input-stuck.ts';
-import type { MissedReportsMonitor } from './missed-reports.ts';
-import type { OfflineMonitor } from './offline.ts';
+import { BatteryMonitor } from './battery.ts';
+import { ChatterMonitor } from './chatter.ts';
+import { InputStuckMonitor } from './input-stuck.ts';
+import { MissedReportsMonitor } from './missed-reports.ts';
+import { OfflineMonitor } from './offline.ts';
 import type { HealthChannelConfig, HealthRecord, HealthTimes } from './record.ts';
-import { HEALTH_PROBLEMS, type HealthProblem, type Latch } from './types.ts';
-import type { WiringMonitor } from './wiring.ts';
+import { HEALTH_PROBLEMS, type HealthParams, type HealthProblem, type Latch } from './types.ts';
+import { WiringMonitor } from './wiring.ts';
 
 /** What `HealthMonitor` keeps per Shelly and per input, and what it reads out of it. */
 export interface ShellyState {
@@ -15,6 +16,8 @@ export interface ShellyState {
   /** Its place in the configuration: Shellys due together are evaluated in this order. */
   index: number;
   offline: OfflineMonitor;
+  /** Its place among the offline deadlines: each report moves it later. */
+  offlineDeadline: DeadlineSlot<ShellyState>;
   missed: MissedReportsMonitor;
   lastReportMs: number | null;
   lastReportVia: Path | null;
@@ -25,6 +28,11 @@ export interface ShellyState {
    */
   quietUntilMs: number;
   channelsWakeMs: number | null;
+  /**
+   * As last evaluated, neither `offline` nor `missed_reports` is raised or has anything pending that a report of
+   * nothing new could change: such a report only moves the offline deadline.
+   */
+  calm: boolean;
 }
 
 export interface HealthChannel {
@@ -43,6 +51,56 @@ export interface HealthChannel {
   dirty: boolean;
   /** Only time moved since the record was written (report times, the battery model): in `HealthRecordWriter`'s batch. */
   timeOnly: boolean;
+}
+
+/** A Shelly's state before anything was heard, with its slot among the offline deadlines. */
+export function newShellyState(
+  config: HealthChannelConfig,
+  params: HealthParams,
+  startMs: number,
+  index: number,
+  offlineDeadlines: DeadlineLanes<ShellyState>,
+): ShellyState {
+  const shelly: Omit<ShellyState, 'offlineDeadline'> & { offlineDeadline?: DeadlineSlot<ShellyState> } = {
+    device: config.device,
+    offline: new OfflineMonitor(params, config.expectCoiot, startMs),
+    missed: new MissedReportsMonitor(params, config.gen === 'gen1'),
+    lastReportMs: null,
+    lastReportVia: null,
+    quietUntilMs: Number.NEGATIVE_INFINITY,
+    calm: false,
+    channelsWakeMs: null,
+    channels: [],
+    index,
+    offlineDeadline: undefined,
+  };
+  shelly.offlineDeadline = offlineDeadlines.slot(shelly as ShellyState);
+  return shelly as ShellyState;
+}
+
+/** An input's monitors, with what the store kept of it (`saved`) across a restart. */
+export function newHealthChannel(
+  config: HealthChannelConfig,
+  key: string,
+  shelly: ShellyState,
+  params: HealthParams,
+  saved: HealthRecord | undefined,
+): HealthChannel {
+  return {
+    config,
+    key,
+    shelly,
+    stuck: new InputStuckMonitor(params, config.chime, config.input),
+    chatter: new ChatterMonitor(params, config.input),
+    wiring: new WiringMonitor(params, config.chime, config.input),
+    battery: new BatteryMonitor(config.battery, params, config.device, saved?.pressMah ?? 0),
+    level: null,
+    counter: null,
+    presses: saved?.presses ?? 0,
+    lastRing: saved?.lastRing ?? null,
+    dirty: true,
+    timeOnly: false,
+  };
 }
 
 /** The state of one input as `status`, Home Assistant and `/metrics` show it (and as it is persisted). */
@@ -97,9 +155,9 @@ export function healthTimes(channel: HealthChannel, nowMs: number): HealthTimes 
   };
 }
 
-/** The earliest time any monitor of this Shelly wants to look again. */
-export function shellyWakeMs(shelly: ShellyState): number | null {
-  let wake = earliest(shelly.offline.nextWakeMs(), shelly.missed.nextWakeMs());
+/** The earliest time any monitor of this Shelly's inputs wants to look again. */
+export function channelsWakeMs(shelly: ShellyState): number | null {
+  let wake: number | null = null;
   for (const channel of shelly.channels) wake = earliest(wake, channelWakeMs(channel));
   return wake;
 }

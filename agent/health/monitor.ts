@@ -1,27 +1,24 @@
 import { channelKey } from '../core/channel-key.ts';
+import { DeadlineLanes } from '../core/deadline-lanes.ts';
 import { uint16Ahead } from '../core/uint16.ts';
 import { earliest } from '../core/wake.ts';
 import { WakeQueue } from '../core/wake-queue.ts';
 import type { DetectorOutput } from '../detect/detector.ts';
 import type { DeviceNotice, Evidence } from '../detect/evidence.ts';
-import { BatteryMonitor } from './battery.ts';
-import { ChatterMonitor } from './chatter.ts';
-import { InputStuckMonitor } from './input-stuck.ts';
-import { MissedReportsMonitor } from './missed-reports.ts';
 import {
   channelQuietUntilMs,
+  channelsWakeMs,
   channelWakeMs,
   type HealthChannel,
   healthRecord,
+  newHealthChannel,
+  newShellyState,
   type ShellyState,
-  shellyWakeMs,
 } from './monitor-state.ts';
-import { OfflineMonitor } from './offline.ts';
 import { problemEvent } from './problem-event.ts';
 import type { HealthChannelConfig, HealthRecord, HealthStore } from './record.ts';
 import { HealthRecordWriter } from './record-writer.ts';
 import type { HealthEvent, HealthParams } from './types.ts';
-import { WiringMonitor } from './wiring.ts';
 
 /** Hold assumed for a press whose hold was not seen (recovered from a counter) on a mechanical chime: the seed's 2 s. */
 const UNSEEN_MECHANICAL_HOLD_S = 2;
@@ -39,8 +36,13 @@ export class HealthMonitor {
   private readonly channels = new Map<string, HealthChannel>();
   /** Channels whose published state may have changed since `takeTouched` (not those a quiet re-send reached). */
   private readonly touched = new Set<HealthChannel>();
-  /** Each Shelly's next wake-up, updated whenever its monitors were evaluated (the only time they change). */
+  /**
+   * Each Shelly's next wake-up but for its offline deadline, updated whenever its monitors were evaluated (the only
+   * time they change).
+   */
   private readonly wakes = new WakeQueue<ShellyState>();
+  /** The offline deadlines, apart: every report moves one, in the order they fall due (see `DeadlineLanes`). */
+  private readonly offlineDeadlines = new DeadlineLanes<ShellyState>();
   private readonly writer: HealthRecordWriter;
 
   constructor(
@@ -55,36 +57,12 @@ export class HealthMonitor {
     for (const config of configs) {
       let shelly = this.shellys.get(config.device);
       if (!shelly) {
-        shelly = {
-          device: config.device,
-          offline: new OfflineMonitor(params, config.expectCoiot, startMs),
-          missed: new MissedReportsMonitor(params, config.gen === 'gen1'),
-          lastReportMs: null,
-          lastReportVia: null,
-          quietUntilMs: Number.NEGATIVE_INFINITY,
-          channelsWakeMs: null,
-          channels: [],
-          index: this.shellys.size,
-        };
+        shelly = newShellyState(config, params, startMs, this.shellys.size, this.offlineDeadlines);
         this.shellys.set(config.device, shelly);
       }
       const key = channelKey(config.device, config.input);
       const saved = store.loadHealth(key);
-      const channel: HealthChannel = {
-        config,
-        key,
-        shelly,
-        stuck: new InputStuckMonitor(params, config.chime, config.input),
-        chatter: new ChatterMonitor(params, config.input),
-        wiring: new WiringMonitor(params, config.chime, config.input),
-        battery: new BatteryMonitor(config.battery, params, config.device, saved?.pressMah ?? 0),
-        level: null,
-        counter: null,
-        presses: saved?.presses ?? 0,
-        lastRing: saved?.lastRing ?? null,
-        dirty: true,
-        timeOnly: false,
-      };
+      const channel = newHealthChannel(config, key, shelly, params, saved);
       if (saved) {
         shelly.lastReportMs ??= saved.lastReportMs;
         shelly.lastReportVia ??= saved.lastReportVia;
@@ -96,7 +74,7 @@ export class HealthMonitor {
       this.writer.evaluated(channel, startMs);
       this.touched.add(channel);
     }
-    for (const shelly of this.shellys.values()) this.wakes.set(shelly, shellyWakeMs(shelly));
+    for (const shelly of this.shellys.values()) this.schedule(shelly, channelsWakeMs(shelly));
   }
 
   knows(device: string): boolean {
@@ -113,12 +91,34 @@ export class HealthMonitor {
     shelly.lastReportVia = notice.via;
     if (notice.via === 'coiot') {
       shelly.offline.coiotHeard(nowMs, notice.validityS);
-      if (notice.serial !== undefined) shelly.missed.coiotSerial(notice.serial, nowMs);
+      const news = notice.serial !== undefined && shelly.missed.coiotSerial(notice.serial, nowMs);
+      if (
+        !first &&
+        !news &&
+        shelly.calm &&
+        nowMs < shelly.quietUntilMs &&
+        this.options.quietReports !== false
+      )
+        return this.reheard(nowMs, shelly);
     } else {
       shelly.offline.mqttHeard();
       shelly.missed.mqttHeard(nowMs);
     }
     return this.evaluate(nowMs, shelly, !first && this.options.quietReports !== false);
+  }
+
+  /**
+   * A CoIoT report of nothing new (the last serial again) from a `calm` Shelly whose inputs' monitors are quiet:
+   * all `evaluate` would do is move the offline deadline and note the report time for the next batch of records,
+   * so that is all this does. (The fast paths' property test holds it to the plain path's events and state.)
+   */
+  private reheard(nowMs: number, shelly: ShellyState): HealthEvent[] {
+    const { offline } = shelly;
+    const deadline = offline.nextWakeMs();
+    if (deadline !== null && deadline <= nowMs) return this.evaluate(nowMs, shelly, true);
+    this.offlineDeadlines.set(shelly.offlineDeadline, deadline, offline.timeoutS());
+    for (const channel of shelly.channels) this.writer.evaluated(channel, nowMs);
+    return NO_EVENTS;
   }
 
   /** Decoded device notices: MQTT online/LWT, ADC volts. */
@@ -178,14 +178,19 @@ export class HealthMonitor {
    * writes the records that waited for time alone (`HealthRecordWriter`).
    */
   tick(nowMs: number): HealthEvent[] {
-    const due = [...this.wakes.takeDue(nowMs)].sort((a, b) => a.index - b.index);
+    const due = [...new Set([...this.wakes.takeDue(nowMs), ...this.offlineDeadlines.takeDue(nowMs)])].sort(
+      (a, b) => a.index - b.index,
+    );
     const events = due.flatMap((shelly) => this.evaluate(nowMs, shelly));
     this.writer.writeDue(nowMs);
     return events;
   }
 
   nextWakeMs(): number | null {
-    return earliest(this.wakes.earliest(), this.writer.nextDueMs());
+    return earliest(
+      earliest(this.wakes.earliest(), this.offlineDeadlines.earliest()),
+      this.writer.nextDueMs(),
+    );
   }
 
   /** The records of the channels evaluated since the last call (what a state publisher needs to look at). */
@@ -249,8 +254,15 @@ export class HealthMonitor {
     }
     shelly.quietUntilMs = quietUntilMs;
     shelly.channelsWakeMs = channelsWakeMs;
-    this.wakes.set(shelly, earliest(earliest(offline.nextWakeMs(), missed.nextWakeMs()), channelsWakeMs));
+    shelly.calm = offline.steady && missed.steady;
+    this.schedule(shelly, channelsWakeMs);
     return events;
+  }
+
+  private schedule(shelly: ShellyState, channelsWakeMs: number | null): void {
+    const { offline } = shelly;
+    this.offlineDeadlines.set(shelly.offlineDeadline, offline.nextWakeMs(), offline.timeoutS());
+    this.wakes.set(shelly, earliest(shelly.missed.nextWakeMs(), channelsWakeMs));
   }
 
   private evaluateChannel(nowMs: number, channel: HealthChannel, events: HealthEvent[]): HealthEvent[] {

@@ -39,6 +39,11 @@ export class OfflineMonitor {
     if (this.mqttOnline === false) this.mqttOnline = true;
   }
 
+  /** Not raised, and not held by an MQTT last will: a CoIoT report keeps it so. */
+  get steady(): boolean {
+    return !this.latch.on && this.mqttOnline !== false;
+  }
+
   timeoutS(): number {
     return Math.max(this.validityS ?? 0, this.params.offlineFactor * this.params.coiotUpdatePeriodS);
   }
