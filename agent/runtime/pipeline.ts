@@ -126,31 +126,36 @@ export class Pipeline {
     const { pins } = this.security;
     const { resends } = this;
     try {
-      // A re-send of the datagram last accepted from this address skips the decode, and only the decode.
-      let message = resends?.match(address, bytes);
-      // The payload lies in the cache's own copy, which never changes: the deduper may keep it without a copy.
-      let cached = message !== undefined;
-      if (message === undefined) {
-        message = decodeCoiot(bytes);
-        if (ignorable(message)) return empty();
-      }
-      if (pins && !this.pinAccepts(pins, message.deviceId, address, nowMs)) return empty();
-      if (!this.detector.knows(message.deviceId)) {
-        this.noteUnknown(message.deviceId, 'coiot', source);
-        return empty();
-      }
-      if (resends !== null && !cached) {
-        const kept = resends.remember(address, bytes);
-        if (kept !== null) {
-          message = kept;
-          cached = true;
+      // A re-send of the datagram last accepted from this address skips the decode; while no pin has moved since
+      // it was accepted, also the pin check and the known-device checks, whose outcome it would repeat.
+      let resent = resends?.match(address, bytes);
+      const revision = pins?.revision ?? 0;
+      let message: CoiotMessage;
+      if (resent !== undefined && resent.acceptedAt === revision) {
+        message = resent.message;
+        this.hooks.onCoiotAccepted?.(bytes, message.deviceId, nowMs, address, source);
+      } else {
+        message = resent?.message ?? decodeCoiot(bytes);
+        if (resent === undefined && ignorable(message)) return empty();
+        if (pins && !this.pinAccepts(pins, message.deviceId, address, nowMs)) return empty();
+        if (!this.detector.knows(message.deviceId)) {
+          this.noteUnknown(message.deviceId, 'coiot', source);
+          return empty();
         }
+        if (resends !== null && resent === undefined) {
+          resent = resends.remember(address, bytes) ?? undefined;
+          if (resent !== undefined) message = resent.message;
+        }
+        this.hooks.onCoiotAccepted?.(bytes, message.deviceId, nowMs, address, source);
+        if (!this.heardCoiot.has(message.deviceId)) {
+          this.heardCoiot.add(message.deviceId);
+          this.hooks.onNewCoiotDevice?.(message.deviceId, message.deviceType, address);
+        }
+        // After the pin check, which may have pinned the device here (a new revision).
+        if (resent !== undefined) resent.acceptedAt = pins?.revision ?? 0;
       }
-      this.hooks.onCoiotAccepted?.(bytes, message.deviceId, nowMs, address, source);
-      if (!this.heardCoiot.has(message.deviceId)) {
-        this.heardCoiot.add(message.deviceId);
-        this.hooks.onNewCoiotDevice?.(message.deviceId, message.deviceType, address);
-      }
+      // The payload lies in the cache's own copy, which never changes: the deduper may keep it without a copy.
+      const cached = resent !== undefined;
       this.hooks.onHeard?.(
         { device: message.deviceId, via: 'coiot', serial: message.serial, validityS: message.validityS },
         nowMs,

@@ -62,6 +62,7 @@ const DISCOVERED: PinVerdict = Object.freeze({ kind: 'unknown', discovered: true
 
 export class AddressPins {
   readonly stats: PinStats = { spoofed: 0, learnt: 0, repinned: 0, refuted: 0 };
+  #revision = 0;
   private readonly configured = new Set<string>();
   private readonly pins = new Map<string, Pin>();
   /** How many pins (of known devices) use each address, for the rate limiter. */
@@ -110,6 +111,14 @@ export class AddressPins {
   /** How many configured devices are pinned to `address`. */
   devicesAt(address: string): number {
     return this.addressUse.get(address) ?? 0;
+  }
+
+  /**
+   * Moves on whenever a pin is added, moved or removed: an `accept` of a device from an address holds for as long as
+   * it does not move (the configured devices never change).
+   */
+  get revision(): number {
+    return this.#revision;
   }
 
   check(device: string, address: string, nowMs: number): PinVerdict {
@@ -175,6 +184,7 @@ export class AddressPins {
 
   private set(pin: Pin, notify: boolean): void {
     this.unset(pin.device);
+    this.#revision++;
     this.pins.set(pin.device, pin);
     this.addressUse.set(pin.address, (this.addressUse.get(pin.address) ?? 0) + 1);
     if (notify) this.options.onChange?.(pin.device, pin);
@@ -183,6 +193,7 @@ export class AddressPins {
   private unset(device: string): void {
     const old = this.pins.get(device);
     if (!old) return;
+    this.#revision++;
     this.pins.delete(device);
     const uses = (this.addressUse.get(old.address) ?? 1) - 1;
     if (uses <= 0) this.addressUse.delete(old.address);

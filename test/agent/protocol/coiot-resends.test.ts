@@ -13,8 +13,9 @@ describe('CoiotResends', () => {
     const first = status(1);
     const remembered = resends.remember('10.0.0.5', first);
     const again = status(2);
-    const message = resends.match('10.0.0.5', again);
-    expect(message).toBe(remembered);
+    const resent = resends.match('10.0.0.5', again);
+    expect(resent).toBe(remembered);
+    const message = resent?.message;
     const { messageId: _a, ...decoded } = decodeCoiot(again);
     const { messageId: _b, ...fromCache } = message as NonNullable<typeof message>;
     expect({ ...fromCache, payload: fromCache.payload.toString() }).toEqual({
@@ -43,10 +44,10 @@ describe('CoiotResends', () => {
   it('keeps its own copy: the caller may reuse its buffer', () => {
     const resends = new CoiotResends();
     const bytes = status(1);
-    const message = resends.remember('10.0.0.5', bytes);
+    const kept = resends.remember('10.0.0.5', bytes);
     bytes.fill(0);
-    expect(message?.payload.toString()).toBe(PAYLOAD);
-    expect(resends.match('10.0.0.5', status(9))).toBe(message);
+    expect(kept?.message.payload.toString()).toBe(PAYLOAD);
+    expect(resends.match('10.0.0.5', status(9))).toBe(kept);
   });
 
   it('stays bounded: the least recently used address is forgotten first, long datagrams are not kept', () => {
