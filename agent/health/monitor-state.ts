@@ -33,6 +33,8 @@ export interface ShellyState {
    * nothing new could change: such a report only moves the offline deadline.
    */
   calm: boolean;
+  /** `HealthRecordWriter.writes` when `reheard` last handed its inputs to the writer (-1: never). */
+  queuedAtWrites: number;
 }
 
 export interface HealthChannel {
@@ -69,6 +71,7 @@ export function newShellyState(
     lastReportVia: null,
     quietUntilMs: Number.NEGATIVE_INFINITY,
     calm: false,
+    queuedAtWrites: -1,
     channelsWakeMs: null,
     channels: [],
     index,

@@ -117,7 +117,11 @@ export class HealthMonitor {
     const deadline = offline.nextWakeMs();
     if (deadline !== null && deadline <= nowMs) return this.evaluate(nowMs, shelly, true);
     this.offlineDeadlines.set(shelly.offlineDeadline, deadline, offline.timeoutS());
-    for (const channel of shelly.channels) this.writer.evaluated(channel, nowMs);
+    // Its inputs' records wait in the writer's batch since the last report, unless a record was written since.
+    if (shelly.queuedAtWrites !== this.writer.writes) {
+      for (const channel of shelly.channels) this.writer.evaluated(channel, nowMs);
+      shelly.queuedAtWrites = this.writer.writes;
+    }
     return NO_EVENTS;
   }
 

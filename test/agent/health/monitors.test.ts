@@ -320,3 +320,16 @@ describe('what is published again (takeTouched)', () => {
     expect(touchedAfter(bench, () => bench.coiot(101 * S, uni.packet()))).toEqual([true]);
   });
 });
+
+describe('report times in the store', () => {
+  it('stay at most a batch (a minute) and a period old while re-sends of nothing new keep coming', () => {
+    const bench = new Bench(mech);
+    const uni = new UniCoiot();
+    periodic(bench, uni, 1, 600);
+    bench.advance(600 * S);
+    const key = bench.healthStore.keys()[0] as string;
+    const stored = bench.healthStore.loadHealth(key)?.lastReportMs ?? 0;
+    // The last report was at 586 s; the batch written last holds a report at most 60 s + 15 s older than that.
+    expect(stored).toBeGreaterThanOrEqual((586 - 75) * S);
+  });
+});
