@@ -117,10 +117,12 @@ export class HealthMonitor {
     const deadline = offline.nextWakeMs();
     if (deadline !== null && deadline <= nowMs) return this.evaluate(nowMs, shelly, true);
     this.offlineDeadlines.set(shelly.offlineDeadline, deadline, offline.timeoutS());
-    // Its inputs' records wait in the writer's batch since the last report, unless a record was written since.
-    if (shelly.queuedAtWrites !== this.writer.writes) {
+    // Its inputs' records wait in the writer's batch since the last report, unless a record was written since. (The
+    // count from before the loop: should the loop itself write one, the next re-send looks again.)
+    const writes = this.writer.writes;
+    if (shelly.queuedAtWrites !== writes) {
       for (const channel of shelly.channels) this.writer.evaluated(channel, nowMs);
-      shelly.queuedAtWrites = this.writer.writes;
+      shelly.queuedAtWrites = writes;
     }
     return NO_EVENTS;
   }
