@@ -145,15 +145,16 @@ function once(
   });
 }
 
-/** The kernel's count of datagrams dropped on arrival for the UDP socket bound to 127.0.0.1:`port` (full buffer). */
-/**
- * The kernel's drop counters of the agent's sockets on `port` (/proc/net/udp): the shared one (not connected),
- * and the per-device ones (`coiot.device_sockets`, each connected to its Uni) summed; NaN when none is found.
- */
+/** The kernel's count of datagrams dropped on arrival (full buffer) by all the agent's sockets on 127.0.0.1:`port`. */
 export function socketDrops(port: number): number {
   return socketDropsApart(port).total;
 }
 
+/**
+ * The kernel's drop counters of the agent's sockets on 127.0.0.1:`port` (/proc/net/udp): the shared one (not
+ * connected), and the per-device ones (`coiot.device_sockets`, each connected to its Uni) summed; `total` is NaN
+ * when no socket is found.
+ */
 export function socketDropsApart(port: number): { total: number; shared: number; devices: number } {
   const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   let shared = 0;
