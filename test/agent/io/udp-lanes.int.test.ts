@@ -125,6 +125,18 @@ afterEach(async () => {
   current = undefined;
 });
 
+/**
+ * The multicast scene: the shared socket hears the group, and a Uni at 127.0.0.5 was given its lane (unicast, to
+ * start with) at time 0 of `clock`. `lanesGroup`: what the lanes are told of the group (default the same).
+ */
+async function uniOnTheGroup(clock: { ms: number }, lanesGroup?: string | null) {
+  current = await rig({ group: GROUP, lanesGroup, now: () => clock.ms });
+  const uni = await current.sender('127.0.0.5');
+  current.lanes.assign('shellyuni-A', '127.0.0.5', uni.source);
+  await connected(current.lanes, '127.0.0.5', uni.port, 'unicast');
+  return { ...current, uni };
+}
+
 describe('UdpLanes: a socket of its own for each known sender', () => {
   // 300 small datagrams fit the shared socket's buffer even where net.core.rmem_max is Linux's default.
   const FLOOD = 300;
@@ -153,13 +165,9 @@ describe('UdpLanes: a socket of its own for each known sender', () => {
 
   it('passes a datagram heard on both sockets (a multicast lane and the shared one) on once', async (ctx) => {
     if (!(await multicastOnLoopback())) ctx.skip();
-    let nowMs = 0;
-    current = await rig({ group: GROUP, now: () => nowMs });
-    const { lanes, heard, sender, heardCount } = current;
-    const uni = await sender('127.0.0.5');
-    lanes.assign('shellyuni-A', '127.0.0.5', uni.source);
-    await connected(lanes, '127.0.0.5', uni.port, 'unicast');
-    nowMs = 20_000;
+    const clock = { ms: 0 };
+    const { lanes, heard, uni, heardCount } = await uniOnTheGroup(clock);
+    clock.ms = 20_000;
     for (const n of [1, 2, 3]) uni.multicast(`report ${n}`);
     await heardCount(3);
     await connected(lanes, '127.0.0.5', uni.port, 'multicast');
@@ -219,20 +227,16 @@ describe('UdpLanes: a socket of its own for each known sender', () => {
 
   it('moves a sender that multicasts to a lane bound to the group, which reads it ahead of a flood', async (ctx) => {
     if (!(await multicastOnLoopback())) ctx.skip();
-    let nowMs = 0;
-    current = await rig({ group: GROUP, now: () => nowMs });
-    const { lanes, heard, sender, heardCount } = current;
-    const uni = await sender('127.0.0.5');
+    const clock = { ms: 0 };
+    const { lanes, heard, sender, uni, heardCount } = await uniOnTheGroup(clock);
     const flood = await sender('127.0.0.9');
-    lanes.assign('shellyuni-A', '127.0.0.5', uni.source);
-    await connected(lanes, '127.0.0.5', uni.port, 'unicast');
 
     // A unicast lane does not catch multicast: the shared socket hears all three, and the lane stays as it is
     // until it has been connected long enough for a flood to be ruled out.
     for (const n of [1, 2, 3]) uni.multicast(`report ${n}`);
     await heardCount(3);
     expect(lanes.laneKind('127.0.0.5', uni.port)).toBe('unicast');
-    nowMs = 20_000;
+    clock.ms = 20_000;
     uni.multicast('report 4');
     await heardCount(4);
     await connected(lanes, '127.0.0.5', uni.port, 'multicast');
@@ -249,18 +253,14 @@ describe('UdpLanes: a socket of its own for each known sender', () => {
 
   it('leaves a sender no lane catches to the shared socket', async (ctx) => {
     if (!(await multicastOnLoopback())) ctx.skip();
-    let nowMs = 0;
+    const clock = { ms: 0 };
     // The shared socket hears the group; the lanes are not told of it, so none can be bound to it.
-    current = await rig({ group: GROUP, lanesGroup: null, now: () => nowMs });
-    const { lanes, sender, heardCount } = current;
-    const uni = await sender('127.0.0.5');
-    lanes.assign('shellyuni-A', '127.0.0.5', uni.source);
-    await connected(lanes, '127.0.0.5', uni.port, 'unicast');
-    nowMs = 20_000;
+    const { lanes, uni, heardCount } = await uniOnTheGroup(clock, null);
+    clock.ms = 20_000;
     for (const n of [1, 2, 3]) uni.multicast(`report ${n}`);
     await heardCount(3);
     expect(lanes.size).toBe(0);
-    nowMs = 200_000;
+    clock.ms = 200_000;
     lanes.assign('shellyuni-A', '127.0.0.5', uni.source);
     expect(lanes.size).toBe(0);
   });
