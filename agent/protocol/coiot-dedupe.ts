@@ -18,7 +18,15 @@ interface Last {
   serialAtMs: number;
   /** Payload of the last accepted packet of any kind. */
   payload: Buffer;
+  /** Set once this is no longer the device's last (replaced, forgotten or evicted): a `DedupeMark` then fails. */
+  retired: boolean;
 }
+
+/**
+ * A device's last accepted packet as `accept` left it, for a caller that keeps it beside that packet (the
+ * pipeline's re-send cache) to know the packet again without a lookup: see `CoiotDeduper.repeats`.
+ */
+export type DedupeMark = Readonly<Last>;
 
 /**
  * Drops CoIoT re-reports and copies: a periodic re-send keeps serial and payload, a reply to our GET repeats a
@@ -59,7 +67,7 @@ export class CoiotDeduper {
     if (serial === undefined) {
       if (last !== undefined && sameBytes(last.payload, payload)) return 'duplicate';
       const kept = owned ? payload : Buffer.from(payload);
-      if (last === undefined) this.#remember(deviceId, { serialAtMs: nowMs, payload: kept });
+      if (last === undefined) this.#remember(deviceId, { serialAtMs: nowMs, payload: kept, retired: false });
       else last.payload = kept;
       return 'new';
     }
@@ -77,22 +85,51 @@ export class CoiotDeduper {
     }
 
     const copy = owned ? payload : Buffer.from(payload);
-    this.#remember(deviceId, { serial, serialPayload: copy, serialAtMs: nowMs, payload: copy });
+    this.#remember(deviceId, {
+      serial,
+      serialPayload: copy,
+      serialAtMs: nowMs,
+      payload: copy,
+      retired: false,
+    });
     return 'new';
+  }
+
+  /** The device's last accepted packet, to be known again by `repeats` (undefined: none). */
+  markOf(deviceId: string): DedupeMark | undefined {
+    return this.#devices.peek(deviceId);
+  }
+
+  /**
+   * What `accept` of the device `mark` was taken for answers `duplicate` to, without its lookup: `mark` is still
+   * the device's last, with this serial and this very payload buffer (a caller's copy that never changes). False
+   * says nothing: ask `accept`. Unlike `accept`, it does not make the device the most recently heard, so the
+   * devices forgotten first past `maxDevices` are only nearly the least recently heard.
+   */
+  static repeats(mark: DedupeMark, serial: number | undefined, payload: Buffer): boolean {
+    return !mark.retired && serial !== undefined && mark.serial === serial && mark.serialPayload === payload;
   }
 
   /** Forget a device, e.g. when it is removed from the configuration. */
   forget(deviceId: string): void {
+    this.#retire(deviceId);
     this.#devices.delete(deviceId);
   }
 
   #remember(deviceId: string, last: Last): void {
+    this.#retire(deviceId);
     this.#devices.set(deviceId, last);
     while (this.#devices.size > this.#maxDevices) {
       const oldest = this.#devices.oldestKey();
       if (oldest === undefined) break;
+      this.#retire(oldest);
       this.#devices.delete(oldest);
     }
+  }
+
+  #retire(deviceId: string): void {
+    const last = this.#devices.peek(deviceId);
+    if (last !== undefined) last.retired = true;
   }
 }
 

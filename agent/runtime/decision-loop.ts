@@ -40,9 +40,10 @@ export function decisionLoop(options: {
     if (onInput) onInput({ kind: 'coiot', t, src: `${address}:${port}`, bytes });
     // Rate limits first, outside the step: a datagram they drop changes nothing that is stored or woken, and
     // costs no `host:port` string either.
-    if (!graph.pipeline.admitCoiotFrom(address, t)) return;
+    const sender = graph.pipeline.admitCoiotFrom(address, t);
+    if (sender === null) return;
     const src = `${address}:${port}`;
-    step(() => graph.pipeline.decideCoiot(bytes, src, address, t));
+    step(() => graph.pipeline.decideCoiot(bytes, src, sender, t));
   });
   const shellyMqtt = new ShellyMqttSource(config, link, (topic, payload, retain) => {
     onInput?.({ kind: 'mqtt', t: now(), topic, payload, retain });

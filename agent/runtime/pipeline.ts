@@ -3,9 +3,9 @@ import type { ProblemEvent } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Detector, DetectorOutput } from '../detect/detector.ts';
 import type { DeviceNotice, Evidence } from '../detect/evidence.ts';
-import { CoiotDeduper } from '../protocol/coiot-dedupe.ts';
+import { CoiotDeduper, type DedupeVerdict } from '../protocol/coiot-dedupe.ts';
 import { type CoiotMessage, decodeCoiot } from '../protocol/coiot-packet.ts';
-import { CoiotResends } from '../protocol/coiot-resends.ts';
+import { heardOf, matchResent, type Resent, rememberResent } from '../protocol/coiot-resends.ts';
 import { knownSensorMap, type SensorMap } from '../protocol/coiot-sensors.ts';
 import { decodeStatus } from '../protocol/coiot-status.ts';
 import { decodeMqtt } from '../protocol/mqtt-gen2.ts';
@@ -13,6 +13,8 @@ import type { AddressPins } from '../security/address-pins.ts';
 import type { SourceRateLimiter } from '../security/rate-limit.ts';
 import { hostOf } from '../security/source-address.ts';
 import { BadInputLog } from './bad-input.ts';
+import { type Sender, Senders } from './coiot-senders.ts';
+import { type PinCheckContext, pinAccepts } from './pin-check.ts';
 
 export interface PipelineStats {
   datagrams: number;
@@ -73,8 +75,13 @@ export class Pipeline {
   };
   readonly badInput: BadInputLog;
   private readonly deduper = new CoiotDeduper();
-  /** Null: every datagram is decoded (the differential test's plain path). */
-  private readonly resends: CoiotResends | null;
+  private readonly senders: Senders;
+  private readonly pinReports: PinCheckContext;
+  /**
+   * False: every datagram is decoded and every check made again, nothing taken from what its sender's record
+   * remembers (the differential test's plain path).
+   */
+  private readonly remembers: boolean;
   private readonly sensorMaps = new Map<string, SensorMap>();
   private readonly heardCoiot = new Set<string>();
   private readonly unknownLogged = new Set<string>();
@@ -87,7 +94,9 @@ export class Pipeline {
     options: { resendCache?: boolean } = {},
   ) {
     this.badInput = new BadInputLog(log);
-    this.resends = options.resendCache === false ? null : new CoiotResends();
+    this.pinReports = { log, hooks, stats: this.stats };
+    this.remembers = options.resendCache !== false;
+    this.senders = new Senders(security.limiter?.maxSources ?? 4_096);
   }
 
   /** A `/cit/d` learnt for a device replaces the built-in table. */
@@ -96,39 +105,39 @@ export class Pipeline {
   }
 
   coiotDatagram(bytes: Buffer, source: string, nowMs: number): DetectorOutput {
-    const address = this.admitCoiot(source, nowMs);
-    return address === null ? empty() : this.decideCoiot(bytes, source, address, nowMs);
+    const sender = this.admitCoiot(source, nowMs);
+    return sender === null ? empty() : this.decideCoiot(bytes, source, sender, nowMs);
   }
 
   /**
-   * The first half of `coiotDatagram`: counts the datagram and takes it through the rate limits; the source's
-   * address if it may go on to `decideCoiot`, null if it is dropped. Touches memory only, so `run` calls it before
+   * The first half of `coiotDatagram`: counts the datagram and takes it through the rate limits; its sender's
+   * record if it may go on to `decideCoiot`, null if it is dropped. Touches memory only, so `run` calls it before
    * opening the step's transaction: a flood costs no SQLite transaction per datagram.
    */
-  admitCoiot(source: string, nowMs: number): string | null {
-    const address = hostOf(source);
-    return this.admitCoiotFrom(address, nowMs) ? address : null;
+  admitCoiot(source: string, nowMs: number): Sender | null {
+    return this.admitCoiotFrom(hostOf(source), nowMs);
   }
 
   /** `admitCoiot` for a sender whose address is known apart from its port (the live UDP listener). */
-  admitCoiotFrom(address: string, nowMs: number): boolean {
+  admitCoiotFrom(address: string, nowMs: number): Sender | null {
     this.stats.datagrams++;
-    const { pins, limiter } = this.security;
-    if (limiter && !limiter.allow(address, pins?.devicesAt(address) ?? 1, nowMs)) {
+    const sender = this.senders.at(address, nowMs);
+    const { limiter } = this.security;
+    if (limiter && !limiter.take(sender, this.devicesAt(sender), nowMs)) {
       this.stats.rateLimited++;
-      return false;
+      return null;
     }
-    return true;
+    return sender;
   }
 
-  /** The second half of `coiotDatagram`, for a datagram `admitCoiot` let through from `address`. */
-  decideCoiot(bytes: Buffer, source: string, address: string, nowMs: number): DetectorOutput {
+  /** The second half of `coiotDatagram`, for a datagram `admitCoiot` let through from `sender`. */
+  decideCoiot(bytes: Buffer, source: string, sender: Sender, nowMs: number): DetectorOutput {
     const { pins } = this.security;
-    const { resends } = this;
+    const { address } = sender;
     try {
       // A re-send of the datagram last accepted from this address skips the decode; while no pin has moved since
       // it was accepted, also the pin check and the known-device checks, whose outcome it would repeat.
-      let resent = resends?.match(address, bytes);
+      let resent = this.remembers ? matchResent(sender.resent, bytes) : undefined;
       const revision = pins?.revision ?? 0;
       let message: CoiotMessage;
       if (resent !== undefined && resent.acceptedAt === revision) {
@@ -137,13 +146,14 @@ export class Pipeline {
       } else {
         message = resent?.message ?? decodeCoiot(bytes);
         if (resent === undefined && ignorable(message)) return empty();
-        if (pins && !this.pinAccepts(pins, message.deviceId, address, nowMs)) return empty();
+        if (pins && !pinAccepts(pins, message.deviceId, address, nowMs, this.pinReports)) return empty();
         if (!this.detector.knows(message.deviceId)) {
           this.noteUnknown(message.deviceId, 'coiot', source);
           return empty();
         }
-        if (resends !== null && resent === undefined) {
-          resent = resends.remember(address, bytes) ?? undefined;
+        if (this.remembers && resent === undefined) {
+          resent = rememberResent(bytes) ?? undefined;
+          sender.resent = resent;
           if (resent !== undefined) message = resent.message;
         }
         this.hooks.onCoiotAccepted?.(bytes, message.deviceId, nowMs, address, source);
@@ -154,13 +164,8 @@ export class Pipeline {
         // After the pin check, which may have pinned the device here (a new revision).
         if (resent !== undefined) resent.acceptedAt = pins?.revision ?? 0;
       }
-      // The payload lies in the cache's own copy, which never changes: the deduper may keep it without a copy.
-      const cached = resent !== undefined;
-      this.hooks.onHeard?.(
-        { device: message.deviceId, via: 'coiot', serial: message.serial, validityS: message.validityS },
-        nowMs,
-      );
-      const verdict = this.deduper.accept(message.deviceId, message.serial, message.payload, nowMs, cached);
+      this.hooks.onHeard?.(resent?.heard ?? heardOf(message), nowMs);
+      const verdict = this.dedupe(message, resent, nowMs);
       if (verdict === 'duplicate') {
         this.stats.duplicates++;
         return empty();
@@ -211,6 +216,33 @@ export class Pipeline {
     }
   }
 
+  /** Counted against its sender's bucket: the devices pinned there, counted again whenever a pin moved. */
+  private devicesAt(sender: Sender): number {
+    const { pins } = this.security;
+    if (pins === undefined) return 1;
+    const revision = pins.revision;
+    if (sender.sizedAt !== revision || !this.remembers) {
+      sender.devices = pins.devicesAt(sender.address);
+      sender.sizedAt = revision;
+    }
+    return sender.devices;
+  }
+
+  /**
+   * The de-duplicator's verdict. A remembered datagram's payload lies in the cache's own copy, which never changes:
+   * the deduper may keep it without a copy, and know it again by its mark without a lookup.
+   */
+  private dedupe(message: CoiotMessage, resent: Resent | undefined, nowMs: number): DedupeVerdict {
+    if (resent === undefined)
+      return this.deduper.accept(message.deviceId, message.serial, message.payload, nowMs);
+    const { dedupe } = resent;
+    if (dedupe !== undefined && CoiotDeduper.repeats(dedupe, message.serial, message.payload))
+      return 'duplicate';
+    const verdict = this.deduper.accept(message.deviceId, message.serial, message.payload, nowMs, true);
+    resent.dedupe = this.deduper.markOf(message.deviceId);
+    return verdict;
+  }
+
   tick(nowMs: number): DetectorOutput {
     const output = this.detector.tick(nowMs);
     if (output.rings.length > 0 || output.notes.length > 0) this.hooks.onDetected?.(null, output, nowMs);
@@ -226,42 +258,6 @@ export class Pipeline {
       out.notes.push(...result.notes);
     }
     return out;
-  }
-
-  /** The pin check; false = drop the datagram (spoofed, or unknown). */
-  private pinAccepts(pins: AddressPins, deviceId: string, address: string, nowMs: number): boolean {
-    const verdict = pins.check(deviceId, address, nowMs);
-    switch (verdict.kind) {
-      case 'accept':
-        return true;
-      case 'learnt':
-        this.log.info('device pinned to its first address', { device: deviceId, address });
-        this.hooks.onAddressToVerify?.(deviceId, address, 'learnt');
-        return true;
-      case 'unknown':
-        if (verdict.discovered)
-          this.log.info('discovered a device that is not in the config', { device: deviceId, address });
-        return true; // counted as unknown below
-      case 'spoofed':
-        this.stats.spoofed++;
-        if (verdict.raise) {
-          this.log.warn('CoIoT datagram for a device from another address: dropped', {
-            device: deviceId,
-            address,
-            pinned: verdict.pinned,
-          });
-          this.hooks.onProblem?.({
-            type: 'problem',
-            t: nowMs / 1000,
-            device: deviceId,
-            problem: 'spoofed',
-            on: true,
-            detail: `CoIoT from ${address}, device pinned to ${verdict.pinned}`,
-          });
-        }
-        if (verdict.verify) this.hooks.onAddressToVerify?.(deviceId, address, 'moved');
-        return false;
-    }
   }
 
   private noteUnknown(device: string, via: string, source: string): void {

@@ -19,7 +19,11 @@ export interface RateLimitOptions {
   maxSources: number;
 }
 
-interface Bucket {
+/**
+ * One source's token bucket. A new one is empty with a share of none (`tokens: 0, share: 0`, `atMs`: when it was
+ * first heard): its first `take` fills it to the burst of its devices.
+ */
+export interface Bucket {
   tokens: number;
   atMs: number;
   /** Devices the bucket was last sized for: a device newly pinned to the address brings its own burst. */
@@ -47,7 +51,12 @@ export class SourceRateLimiter {
     this.shared = { tokens: options.sharedRatePerS, atMs: Number.NEGATIVE_INFINITY, share: 1 };
   }
 
-  /** Sources tracked right now (never more than `maxSources`). */
+  /** How many sources' buckets are kept at most (by `allow`, and by a caller of `take`). */
+  get maxSources(): number {
+    return this.options.maxSources;
+  }
+
+  /** Sources tracked right now by `allow` (never more than `maxSources`). */
   get size(): number {
     return this.buckets.size;
   }
@@ -58,17 +67,22 @@ export class SourceRateLimiter {
    * devices is not starved); 0 = an unknown source, which also draws from the shared bucket.
    */
   allow(address: string, devices: number, nowMs: number): boolean {
-    const { sharedRatePerS } = this.options;
-    const share = Math.max(1, devices);
-    const ratePerS = this.options.ratePerS * share;
-    const burst = this.options.burst * share;
     let bucket = this.buckets.get(address);
     if (bucket === undefined) {
-      bucket = { tokens: burst, atMs: nowMs, share };
+      bucket = { tokens: 0, atMs: nowMs, share: 0 };
       if (this.buckets.size >= this.options.maxSources)
         this.buckets.delete(this.buckets.oldestKey() as string);
       this.buckets.set(address, bucket);
     }
+    return this.take(bucket, devices, nowMs);
+  }
+
+  /** `allow` for a caller that keeps each source's bucket itself (bounded by `maxSources`, as this would be). */
+  take(bucket: Bucket, devices: number, nowMs: number): boolean {
+    const { sharedRatePerS } = this.options;
+    const share = Math.max(1, devices);
+    const ratePerS = this.options.ratePerS * share;
+    const burst = this.options.burst * share;
     if (share > bucket.share) bucket.tokens += (share - bucket.share) * this.options.burst;
     bucket.share = share;
     refill(bucket, nowMs, ratePerS, burst);

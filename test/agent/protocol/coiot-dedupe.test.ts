@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CoiotDeduper } from '../../../agent/protocol/coiot-dedupe.ts';
+import { CoiotDeduper, type DedupeMark } from '../../../agent/protocol/coiot-dedupe.ts';
 import { decodeCoiot } from '../../../agent/protocol/coiot-packet.ts';
 import { contractTraces } from './fixtures.ts';
 
@@ -112,5 +113,65 @@ describe('CoiotDeduper', () => {
     expect(d.size).toBe(2);
     expect(d.accept('a', 1, A, 3)).toBe('duplicate');
     expect(d.accept('b', 1, A, 4)).toBe('new'); // b was evicted
+  });
+
+  it('a mark repeats a packet only while it is its device’s last: then accept says duplicate too', () => {
+    const payloads = [A, Buffer.from(A), B];
+    const step = fc.record({
+      device: fc.constantFrom('a', 'b', 'c'),
+      serial: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
+      payload: fc.integer({ min: 0, max: 2 }),
+      dt: fc.integer({ min: 0, max: 3_000 }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        const d = new CoiotDeduper({ maxDevices: 2 });
+        const marks: Array<{
+          device: string;
+          mark: DedupeMark;
+          serial: number | undefined;
+          payload: Buffer;
+        }> = [];
+        let t = 0;
+        for (const { device, serial, payload: k, dt } of steps) {
+          t += dt;
+          const payload = payloads[k] as Buffer;
+          // A mark that repeats its packet is still its device's last, and accept agrees: duplicate.
+          for (const m of marks)
+            if (CoiotDeduper.repeats(m.mark, m.serial, m.payload)) {
+              expect(d.markOf(m.device)).toBe(m.mark);
+              expect(d.accept(m.device, m.serial, m.payload, t, true)).toBe('duplicate');
+            }
+          const verdict = d.accept(device, serial, payload, t, true);
+          const mark = d.markOf(device);
+          if (mark === undefined) throw new Error('accept left no mark');
+          // A new packet with a serial is its device's last: its mark repeats it.
+          if (verdict === 'new' && serial !== undefined)
+            expect(CoiotDeduper.repeats(mark, serial, payload)).toBe(true);
+          marks.push({ device, mark, serial, payload });
+        }
+      }),
+    );
+  });
+
+  it('a mark stops repeating once its device’s last packet changes, or the device is forgotten', () => {
+    const d = new CoiotDeduper({ maxDevices: 1 });
+    d.accept(DEV, 1, A, 0, true);
+    const mark = d.markOf(DEV) as DedupeMark;
+    expect(CoiotDeduper.repeats(mark, 1, A)).toBe(true);
+    expect(CoiotDeduper.repeats(mark, 1, Buffer.from(A))).toBe(false); // another buffer: ask accept
+    expect(CoiotDeduper.repeats(mark, 2, A)).toBe(false);
+    d.accept(DEV, undefined, B, 1, true); // a GET reply: the serial's record stands
+    expect(CoiotDeduper.repeats(mark, 1, A)).toBe(true);
+    d.accept(DEV, 2, B, 2, true);
+    expect(CoiotDeduper.repeats(mark, 1, A)).toBe(false);
+    d.accept(DEV, 1, A, 10_000, true);
+    const again = d.markOf(DEV) as DedupeMark;
+    d.accept('other', 1, A, 10_001, true); // evicts DEV (cap 1)
+    expect(CoiotDeduper.repeats(again, 1, A)).toBe(false);
+    d.accept(DEV, 1, A, 10_002, true);
+    const third = d.markOf(DEV) as DedupeMark;
+    d.forget(DEV);
+    expect(CoiotDeduper.repeats(third, 1, A)).toBe(false);
   });
 });

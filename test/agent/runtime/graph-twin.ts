@@ -79,9 +79,10 @@ export class GraphTwin {
   /** A datagram as `run`'s decision loop takes it: rate limits first, then the decision. */
   coiot(bytes: Buffer, source: string): void {
     const address = hostOf(source);
-    if (!this.graph.pipeline.admitCoiotFrom(address, this.clockMs)) return;
+    const sender = this.graph.pipeline.admitCoiotFrom(address, this.clockMs);
+    if (sender === null) return;
     this.published('coiot', this.clockMs, () =>
-      this.decided('coiot', this.graph.pipeline.decideCoiot(bytes, source, address, this.clockMs)),
+      this.decided('coiot', this.graph.pipeline.decideCoiot(bytes, source, sender, this.clockMs)),
     );
   }
 

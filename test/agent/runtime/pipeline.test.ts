@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../../agent/core/logger.ts';
 import { Detector, MemoryChannelStore } from '../../../agent/detect/detector.ts';
 import { BadInputLog } from '../../../agent/runtime/bad-input.ts';
+import type { Sender } from '../../../agent/runtime/coiot-senders.ts';
 import { Pipeline } from '../../../agent/runtime/pipeline.ts';
 import { SourceRateLimiter } from '../../../agent/security/rate-limit.ts';
 import { hostOf } from '../../../agent/security/source-address.ts';
@@ -128,13 +129,14 @@ describe('rate limits before the step', () => {
     const limiter = new SourceRateLimiter({ ratePerS: 1, burst: 2, sharedRatePerS: 1, maxSources: 16 });
     const p = new Pipeline(detector, recordingLogger().log, {}, { limiter });
     expect([
-      p.admitCoiotFrom('10.0.0.5', 0),
-      p.admitCoiotFrom('10.0.0.5', 1),
-      p.admitCoiotFrom('10.0.0.5', 2),
+      p.admitCoiotFrom('10.0.0.5', 0) !== null,
+      p.admitCoiotFrom('10.0.0.5', 1) !== null,
+      p.admitCoiotFrom('10.0.0.5', 2) !== null,
     ]).toEqual([true, true, false]);
     expect(p.stats).toMatchObject({ datagrams: 3, rateLimited: 1 });
-    expect(p.admitCoiot('10.0.0.5:5683', 3_000)).toBe('10.0.0.5');
-    expect(p.decideCoiot(status(1, false, 4), '10.0.0.5:5683', '10.0.0.5', 3_000).rings).toEqual([]);
+    const sender = p.admitCoiot('10.0.0.5:5683', 3_000);
+    expect(sender?.address).toBe('10.0.0.5');
+    expect(p.decideCoiot(status(1, false, 4), '10.0.0.5:5683', sender as Sender, 3_000).rings).toEqual([]);
     expect(p.coiotDatagram(status(2, true, 4), '10.0.0.5:5683', 5_000).rings).toHaveLength(1);
     expect(p.badInput.total).toBe(0);
   });
