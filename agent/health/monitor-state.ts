@@ -33,8 +33,11 @@ export interface ShellyState {
    * nothing new could change: such a report only moves the offline deadline.
    */
   calm: boolean;
-  /** `HealthRecordWriter.writes` when `reheard` last handed its inputs to the writer (-1: never). */
-  queuedAtWrites: number;
+  /**
+   * Every input's record waits in the writer's batch of time-only records: set by `reheard` once it handed them
+   * over, cleared by the writer as soon as one leaves the batch. While set, a report of nothing new adds nothing.
+   */
+  batched: boolean;
 }
 
 export interface HealthChannel {
@@ -71,7 +74,7 @@ export function newShellyState(
     lastReportVia: null,
     quietUntilMs: Number.NEGATIVE_INFINITY,
     calm: false,
-    queuedAtWrites: -1,
+    batched: false,
     channelsWakeMs: null,
     channels: [],
     index,

@@ -117,12 +117,14 @@ export class HealthMonitor {
     const deadline = offline.nextWakeMs();
     if (deadline !== null && deadline <= nowMs) return this.evaluate(nowMs, shelly, true);
     this.offlineDeadlines.set(shelly.offlineDeadline, deadline, offline.timeoutS());
-    // Its inputs' records wait in the writer's batch since the last report, unless a record was written since. (The
-    // count from before the loop: should the loop itself write one, the next re-send looks again.)
-    const writes = this.writer.writes;
-    if (shelly.queuedAtWrites !== writes) {
-      for (const channel of shelly.channels) this.writer.evaluated(channel, nowMs);
-      shelly.queuedAtWrites = writes;
+    // Its inputs' records wait in the writer's batch since the last report, unless one was written since.
+    if (!shelly.batched) {
+      let batched = true;
+      for (const channel of shelly.channels) {
+        this.writer.evaluated(channel, nowMs);
+        batched &&= channel.timeOnly;
+      }
+      shelly.batched = batched;
     }
     return NO_EVENTS;
   }

@@ -18,22 +18,16 @@ export class HealthRecordWriter {
   private readonly timeOnly = new Set<HealthChannel>();
   /** When `timeOnly` is written (by `writeDue`); null while it is empty. */
   private dueMs: number | null = null;
-  #writes = 0;
 
   constructor(private readonly store: HealthStore) {}
 
   /**
-   * Moves on with every record written. While it has not moved, `evaluated` again for a channel already evaluated
-   * since would change nothing: its record is still in the batch.
+   * After an evaluation of the channel: written now if `dirty`, else it joins the batch. A record that leaves the
+   * batch clears its Shelly's `batched`.
    */
-  get writes(): number {
-    return this.#writes;
-  }
-
-  /** After an evaluation of the channel: written now if `dirty`, else it joins the batch. */
   evaluated(channel: HealthChannel, nowMs: number): void {
     if (channel.dirty) {
-      this.#writes++;
+      channel.shelly.batched = false;
       this.store.saveHealth(channel.key, healthRecord(channel, nowMs));
       channel.dirty = false;
       if (channel.timeOnly) {
@@ -56,9 +50,9 @@ export class HealthRecordWriter {
   writeDue(nowMs: number): void {
     if (this.dueMs === null || nowMs < this.dueMs) return;
     let written = 0;
-    this.#writes++;
     for (const channel of this.timeOnly) {
       if (written++ === BATCH) return;
+      channel.shelly.batched = false;
       // With a clock-free battery the rest of the record is as last written (it would be `dirty` otherwise).
       if (channel.battery.clockFree) this.store.saveTimes(channel.key, healthTimes(channel, nowMs));
       else this.store.saveHealth(channel.key, healthRecord(channel, nowMs));

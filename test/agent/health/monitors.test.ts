@@ -332,4 +332,19 @@ describe('report times in the store', () => {
     // The last report was at 586 s; the batch written last holds a report at most 60 s + 15 s older than that.
     expect(stored).toBeGreaterThanOrEqual((586 - 75) * S);
   });
+
+  it.each([
+    ['a press', (bench: Bench, uni: UniCoiot) => press(bench, uni, 301)],
+    ['offline cleared', () => {}], // 300–400 s silent: raised, then cleared by the first report after
+  ])('stay so after %s wrote the record at once (and took it out of the batch)', (_, between) => {
+    const bench = new Bench(mech);
+    const uni = new UniCoiot();
+    periodic(bench, uni, 1, 300);
+    between(bench, uni);
+    periodic(bench, uni, 400, 900);
+    bench.advance(900 * S);
+    const key = bench.healthStore.keys()[0] as string;
+    const stored = bench.healthStore.loadHealth(key)?.lastReportMs ?? 0;
+    expect(stored).toBeGreaterThanOrEqual((895 - 75) * S);
+  });
 });
