@@ -44,7 +44,8 @@ export type IngestOutcome = DetectorOutput & { known: boolean };
  */
 export class Detector {
   private readonly configs = new Map<string, ChannelConfig>();
-  private readonly devices = new Set<string>();
+  /** Each configured device's id, to itself (see `configuredId`). */
+  private readonly devices = new Map<string, string>();
   private readonly states = new Map<string, ChannelState>();
   /** Channels holding credits, so finding the next wake-up does not walk every channel. */
   private readonly pending = new Set<string>();
@@ -57,7 +58,7 @@ export class Detector {
     for (const channel of channels) {
       const key = channelKey(channel.device, channel.input);
       this.configs.set(key, channel);
-      this.devices.add(channel.device);
+      this.devices.set(channel.device, channel.device);
       // Load now, so credits persisted before a restart fire on time even if the device stays silent.
       this.stateOf(key, channel);
     }
@@ -65,6 +66,15 @@ export class Detector {
 
   knows(device: string): boolean {
     return this.devices.has(device);
+  }
+
+  /**
+   * The configuration's own string for `device`, undefined if it is not configured. A caller that keeps an id for
+   * long (a remembered datagram's) keeps this one: the maps keyed by configured ids then find it by identity, without
+   * comparing characters in memory the lookup would not otherwise touch.
+   */
+  configuredId(device: string): string | undefined {
+    return this.devices.get(device);
   }
 
   ingest(evidence: Evidence, nowMs: number): IngestOutcome {

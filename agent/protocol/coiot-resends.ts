@@ -42,16 +42,17 @@ export function matchResent(kept: Resent | undefined, bytes: Buffer): Resent | u
 
 /**
  * What to keep of `bytes`, a datagram that decodes: a copy of its own, whose message's payload never changes (kept
- * elsewhere without a copy); null for a datagram too long to keep.
+ * elsewhere without a copy); null for a datagram too long to keep. `deviceId`: the string `heard` names its device
+ * with (the same characters as the message's).
  */
-export function rememberResent(bytes: Buffer): Resent | null {
+export function rememberResent(bytes: Buffer, deviceId?: string): Resent | null {
   if (bytes.length > MAX_BYTES) return null;
   const copy = Buffer.from(bytes);
   const message = decodeCoiot(copy);
-  return { bytes: copy, message, heard: heardOf(message), acceptedAt: -1, dedupe: undefined };
+  return { bytes: copy, message, heard: heardOf(message, deviceId), acceptedAt: -1, dedupe: undefined };
 }
 
 /** What a CoIoT datagram tells the health monitors: its device is alive, at this serial. */
-export function heardOf(message: CoiotMessage): DeviceNotice {
-  return { device: message.deviceId, via: 'coiot', serial: message.serial, validityS: message.validityS };
+export function heardOf(message: CoiotMessage, deviceId = message.deviceId): DeviceNotice {
+  return { device: deviceId, via: 'coiot', serial: message.serial, validityS: message.validityS };
 }

@@ -147,12 +147,13 @@ export class Pipeline {
         message = resent?.message ?? decodeCoiot(bytes);
         if (resent === undefined && ignorable(message)) return empty();
         if (pins && !pinAccepts(pins, message.deviceId, address, nowMs, this.pinReports)) return empty();
-        if (!this.detector.knows(message.deviceId)) {
+        const configuredId = this.detector.configuredId(message.deviceId);
+        if (configuredId === undefined) {
           this.noteUnknown(message.deviceId, 'coiot', source);
           return empty();
         }
         if (this.remembers && resent === undefined) {
-          resent = rememberResent(bytes) ?? undefined;
+          resent = rememberResent(bytes, configuredId) ?? undefined;
           sender.resent = resent;
           if (resent !== undefined) message = resent.message;
         }
