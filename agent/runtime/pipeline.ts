@@ -45,7 +45,10 @@ export interface PipelineHooks {
   /** A CoIoT device heard for the first time (live: fetch its `/cit/d`). */
   onNewCoiotDevice?(deviceId: string, deviceType: string, host: string): void;
   onNotice?(notice: DeviceNotice, nowMs: number): void;
-  /** Every datagram or message of a configured device, copies included (health: a re-send is a sign of life). */
+  /**
+   * Every datagram or message of a configured device, copies included (health: a re-send is a sign of life). The
+   * notice of a re-send is the one made when its datagram was remembered, the same object each time: never changed.
+   */
   onHeard?(notice: DeviceNotice, nowMs: number): void;
   /** What each piece of evidence (or a `tick`: `null`) did in the detector, for the health monitors. */
   onDetected?(evidence: Evidence | null, output: DetectorOutput, nowMs: number): void;
