@@ -33,11 +33,6 @@ export interface ShellyState {
    * nothing new could change: such a report only moves the offline deadline.
    */
   calm: boolean;
-  /**
-   * Every input's record waits in the writer's batch of time-only records: set by `reheard` once it handed them
-   * over, cleared by the writer as soon as one leaves the batch. While set, a report of nothing new adds nothing.
-   */
-  batched: boolean;
 }
 
 export interface HealthChannel {
@@ -54,8 +49,10 @@ export interface HealthChannel {
   lastRing: HealthRecord['lastRing'];
   /** Something `status` shows changed since the record was written: write it at the end of this evaluation. */
   dirty: boolean;
-  /** Only time moved since the record was written (report times, the battery model): in `HealthRecordWriter`'s batch. */
+  /** Evaluated since its record was written, with only time to write (report times, battery): for the next sweep. */
   timeOnly: boolean;
+  /** The Shelly's `lastReportMs` as the stored record has it (null: not written yet). */
+  writtenReportMs: number | null;
 }
 
 /** A Shelly's state before anything was heard, with its slot among the offline deadlines. */
@@ -74,7 +71,6 @@ export function newShellyState(
     lastReportVia: null,
     quietUntilMs: Number.NEGATIVE_INFINITY,
     calm: false,
-    batched: false,
     channelsWakeMs: null,
     channels: [],
     index,
@@ -106,6 +102,7 @@ export function newHealthChannel(
     lastRing: saved?.lastRing ?? null,
     dirty: true,
     timeOnly: false,
+    writtenReportMs: null,
   };
 }
 

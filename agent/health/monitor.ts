@@ -70,6 +70,7 @@ export class HealthMonitor {
       }
       shelly.channels.push(channel);
       this.channels.set(key, channel);
+      this.writer.track(channel);
       // Written at once, so that `status` lists every configured doorbell from the start.
       this.writer.evaluated(channel, startMs);
       this.touched.add(channel);
@@ -114,18 +115,12 @@ export class HealthMonitor {
    */
   private reheard(nowMs: number, shelly: ShellyState): HealthEvent[] {
     const { offline } = shelly;
-    const deadline = offline.nextWakeMs();
+    // Calm: its latch is off, so the wake-up is the deadline (`nextWakeMs` without a look at the latch).
+    const deadline = offline.deadlineMs();
     if (deadline !== null && deadline <= nowMs) return this.evaluate(nowMs, shelly, true);
     this.offlineDeadlines.set(shelly.offlineDeadline, deadline, offline.timeoutS());
-    // Its inputs' records wait in the writer's batch since the last report, unless one was written since.
-    if (!shelly.batched) {
-      let batched = true;
-      for (const channel of shelly.channels) {
-        this.writer.evaluated(channel, nowMs);
-        batched &&= channel.timeOnly;
-      }
-      shelly.batched = batched;
-    }
+    // Its inputs' records carry the new report time at the writer's next sweep.
+    this.writer.reported(nowMs);
     return NO_EVENTS;
   }
 

@@ -48,7 +48,8 @@ export class OfflineMonitor {
     return Math.max(this.validityS ?? 0, this.params.offlineFactor * this.params.coiotUpdatePeriodS);
   }
 
-  private deadlineMs(): number | null {
+  /** When silence raises `offline` (null: no CoIoT expected); the wake-up too, while the latch is off. */
+  deadlineMs(): number | null {
     if (!this.expectCoiot) return null;
     return (this.lastCoiotMs ?? this.startMs) + this.timeoutS() * 1000;
   }

@@ -24,8 +24,9 @@ class RecordingStore extends MemoryHealthStore {
   }
 }
 
-function fleet() {
+function fleet(coiot = true) {
   const config = configSchema.parse({
+    ...(coiot ? {} : { coiot: { enabled: false } }),
     devices: Array.from({ length: DOORBELLS }, (_, i) => ({ id: device(i), chime: { mode: 'mechanical' } })),
   });
   const store = new RecordingStore();
@@ -114,5 +115,20 @@ describe('health records on the store', () => {
     const batch = store.take().map((w) => w.record.device);
     expect(batch).toHaveLength(DOORBELLS - 1);
     expect(batch).not.toContain(device(7));
+  });
+
+  it('a report during a sweep, of an input the sweep has passed, is written by the next sweep', () => {
+    // Over MQTT (CoIoT off): no offline deadline writes the record of a Shelly that falls silent.
+    const { store, monitor } = fleet(false);
+    const mqtt = (i: number) => ({ device: device(i), via: 'mqtt' as const });
+    for (const t of [1_000, 16_000, 31_000, 46_000])
+      for (let i = 0; i < DOORBELLS; i++) monitor.heard(mqtt(i), t);
+    store.take();
+    monitor.tick(61_000); // the sweep's first step
+    expect(store.take()).toHaveLength(200);
+    monitor.heard(mqtt(0), 61_001); // written in that step already; then everything falls silent
+    for (let due = monitor.nextWakeMs(); due !== null && due <= 600_000; due = monitor.nextWakeMs())
+      monitor.tick(due);
+    expect(store.loadHealth(`${device(0)}#0`)?.lastReportMs).toBe(61_001);
   });
 });
