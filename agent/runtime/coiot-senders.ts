@@ -1,4 +1,3 @@
-import { LruMap } from '../core/lru.ts';
 import type { Resent } from '../protocol/coiot-resends.ts';
 import type { Bucket } from '../security/rate-limit.ts';
 
@@ -14,15 +13,20 @@ export interface Sender extends Bucket {
   sizedAt: number;
   /** The last datagram accepted from here, to know its re-sends (undefined: none, or too long to keep). */
   resent: Resent | undefined;
+  /** Heard again since `Senders` last passed over it (its second chance). */
+  heardAgain: boolean;
 }
 
 /**
- * The senders heard lately, at most `maxSenders` of them (the least recently heard forgotten first): memory stays
- * bounded whatever a flood of forged sources brings. A remembered datagram is at most 1,500 bytes, and only one of a
- * configured device that passed the address pins is kept.
+ * The senders heard lately, at most `maxSenders` of them: memory stays bounded whatever a flood of forged sources
+ * brings. A remembered datagram is at most 1,500 bytes, and only one of a configured device that passed the address
+ * pins is kept. Which sender is forgotten is chosen the way a "clock" page cache chooses (second chance): the
+ * oldest not heard again since it was last passed over. Close to least recently heard, and a datagram only sets a
+ * flag on its own sender, where a strict LRU list relinks its neighbours, two records no other datagram touches.
  */
 export class Senders {
-  readonly #senders = new LruMap<string, Sender>();
+  /** In the order they were added, or passed over with a second chance. */
+  readonly #senders = new Map<string, Sender>();
 
   constructor(private readonly maxSenders: number) {}
 
@@ -30,11 +34,14 @@ export class Senders {
     return this.#senders.size;
   }
 
-  /** The sender at `address`, now the most recently heard; a new one if it was not known (an empty bucket). */
+  /** The sender at `address`; a new one if it was not known (an empty bucket). */
   at(address: string, nowMs: number): Sender {
     const known = this.#senders.get(address);
-    if (known !== undefined) return known;
-    if (this.#senders.size >= this.maxSenders) this.#senders.delete(this.#senders.oldestKey() as string);
+    if (known !== undefined) {
+      known.heardAgain = true;
+      return known;
+    }
+    if (this.#senders.size >= this.maxSenders) this.#forgetOne();
     const sender: Sender = {
       address,
       tokens: 0,
@@ -43,8 +50,19 @@ export class Senders {
       devices: 0,
       sizedAt: Number.NaN,
       resent: undefined,
+      heardAgain: false,
     };
     this.#senders.set(address, sender);
     return sender;
+  }
+
+  /** Forgets the oldest sender not heard again; each one heard again on the way goes to the back, its flag cleared. */
+  #forgetOne(): void {
+    for (const [address, sender] of this.#senders) {
+      this.#senders.delete(address);
+      if (!sender.heardAgain) return;
+      sender.heardAgain = false;
+      this.#senders.set(address, sender);
+    }
   }
 }

@@ -11,10 +11,10 @@ describe('Senders', () => {
     expect(senders.size).toBe(2);
   });
 
-  it('stays bounded: the least recently heard address is forgotten first', () => {
+  it('stays bounded: the oldest address not heard again is forgotten first (second chance)', () => {
     const senders = new Senders(3);
     const [one, two] = [1, 2, 3].map((host) => senders.at(`10.0.0.${host}`, 0));
-    expect(senders.at('10.0.0.1', 1)).toBe(one); // now the most recently heard
+    expect(senders.at('10.0.0.1', 1)).toBe(one); // heard again: passed over once
     senders.at('10.0.0.4', 2);
     expect(senders.size).toBe(3);
     expect(senders.at('10.0.0.1', 3)).toBe(one);
