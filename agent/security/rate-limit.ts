@@ -8,7 +8,8 @@ import { LruMap } from '../core/lru.ts';
  *  - sources that are not a known device's address also share one bucket (`sharedRatePerS`), so forging a
  *    fresh source address per datagram gains nothing;
  *  - at most `maxSources` buckets are kept, least recently heard forgotten first (a forgotten source starts
- *    again with a full bucket, which costs an attacker nothing it did not have).
+ *    again with a full bucket, which costs an attacker nothing it did not have); a caller that keeps each
+ *    source's bucket in its own record (`take`, the pipeline's `Senders`) bounds them the same way.
  *
  * A clock that jumps backwards refills nothing; one that jumps forwards refills at most a full bucket.
  */
