@@ -114,7 +114,9 @@ export const securitySchema = z
       .int()
       .min(16)
       .default(4_096)
-      .describe('Source addresses tracked by the rate limiter and the re-send cache (the longest not heard again forgotten first).'),
+      .describe(
+        'Source addresses tracked by the rate limiter and the re-send cache (the longest not heard again forgotten first).',
+      ),
   })
   .prefault({})
   .describe('Defences against forged and flooded CoIoT (unauthenticated UDP).');
