@@ -85,7 +85,16 @@ export class HealthMonitor {
   /** Every packet or message of a device, copies included: a periodic re-send is a sign of life. */
   heard(notice: DeviceNotice, nowMs: number): HealthEvent[] {
     const shelly = this.shellys.get(notice.device);
-    if (!shelly) return [];
+    return shelly === undefined ? [] : this.heardFrom(shelly, notice, nowMs);
+  }
+
+  /** The state `heard` finds by a notice's device, for a caller of `heardFrom`; undefined: not configured. */
+  shellyOf(device: string): ShellyState | undefined {
+    return this.shellys.get(device);
+  }
+
+  /** `heard`, for a device whose state the caller found once (`shellyOf`): no lookup by its id. */
+  heardFrom(shelly: ShellyState, notice: DeviceNotice, nowMs: number): HealthEvent[] {
     // The first report moves `connected` from unknown: everything is looked at, and published.
     const first = shelly.lastReportMs === null;
     shelly.lastReportMs = nowMs;

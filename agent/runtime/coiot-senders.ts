@@ -1,3 +1,4 @@
+import type { DeviceNotice } from '../detect/evidence.ts';
 import type { Resent } from '../protocol/coiot-resends.ts';
 import type { Bucket } from '../security/rate-limit.ts';
 
@@ -13,6 +14,8 @@ export interface Sender extends Bucket {
   sizedAt: number;
   /** The last datagram accepted from here, to know its re-sends (undefined: none, or too long to keep). */
   resent: Resent | undefined;
+  /** `PipelineHooks.heardFrom` for the device of `resent`, asked for when it was remembered. */
+  heard: ((notice: DeviceNotice, nowMs: number) => void) | undefined;
   /** Heard again since `Senders` last passed over it (its second chance). */
   heardAgain: boolean;
 }
@@ -50,6 +53,7 @@ export class Senders {
       devices: 0,
       sizedAt: Number.NaN,
       resent: undefined,
+      heard: undefined,
       heardAgain: false,
     };
     this.#senders.set(address, sender);

@@ -47,6 +47,14 @@ export class HealthRuntime {
         if (this.deferred.length === 0) this.hold(monitor.heard(notice, t));
         else this.deferred.push(() => monitor.heard(notice, t));
       },
+      heardFrom: (device) => {
+        const shelly = monitor.shellyOf(device);
+        if (shelly === undefined) return undefined;
+        return (notice, t) => {
+          if (this.deferred.length === 0) this.hold(monitor.heardFrom(shelly, notice, t));
+          else this.deferred.push(() => monitor.heardFrom(shelly, notice, t));
+        };
+      },
       onNotice: (notice, t) => {
         if (this.deferred.length === 0) this.hold(monitor.notice(notice, t));
         else this.deferred.push(() => monitor.notice(notice, t));

@@ -50,6 +50,11 @@ export interface PipelineHooks {
    * notice of a re-send is the one made when its datagram was remembered, the same object each time: never changed.
    */
   onHeard?(notice: DeviceNotice, nowMs: number): void;
+  /**
+   * `onHeard` bound to one configured device, asked for when a datagram of it is remembered and called for each of
+   * its re-sends in place of `onHeard`, which looks the device up every time; it must do what `onHeard` does.
+   */
+  heardFrom?(device: string): ((notice: DeviceNotice, nowMs: number) => void) | undefined;
   /** What each piece of evidence (or a `tick`: `null`) did in the detector, for the health monitors. */
   onDetected?(evidence: Evidence | null, output: DetectorOutput, nowMs: number): void;
   /** A problem the pipeline itself raises (`spoofed`); live it goes through the outbox, `replay` prints it. */
@@ -158,6 +163,7 @@ export class Pipeline {
         if (this.remembers && resent === undefined) {
           resent = rememberResent(bytes, configuredId) ?? undefined;
           sender.resent = resent;
+          sender.heard = resent === undefined ? undefined : this.hooks.heardFrom?.(configuredId);
           if (resent !== undefined) message = resent.message;
         }
         this.hooks.onCoiotAccepted?.(bytes, message.deviceId, nowMs, address, source);
@@ -168,7 +174,9 @@ export class Pipeline {
         // After the pin check, which may have pinned the device here (a new revision).
         if (resent !== undefined) resent.acceptedAt = pins?.revision ?? 0;
       }
-      this.hooks.onHeard?.(resent?.heard ?? heardOf(message), nowMs);
+      if (resent === undefined) this.hooks.onHeard?.(heardOf(message), nowMs);
+      else if (sender.heard !== undefined) sender.heard(resent.heard, nowMs);
+      else this.hooks.onHeard?.(resent.heard, nowMs);
       const verdict = this.dedupe(message, resent, nowMs);
       if (verdict === 'duplicate') {
         this.stats.duplicates++;
