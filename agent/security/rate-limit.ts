@@ -8,8 +8,9 @@ import { LruMap } from '../core/lru.ts';
  *  - sources that are not a known device's address also share one bucket (`sharedRatePerS`), so forging a
  *    fresh source address per datagram gains nothing;
  *  - at most `maxSources` buckets are kept, least recently heard forgotten first (a forgotten source starts
- *    again with a full bucket, which costs an attacker nothing it did not have); a caller that keeps each
- *    source's bucket in its own record (`take`, the pipeline's `Senders`) bounds them the same way.
+ *    again with a full bucket, which costs an attacker nothing it did not have). A caller that keeps each
+ *    source's bucket in its own record (`take`) bounds them itself: the pipeline's `Senders` keeps at most
+ *    `maxSources`, forgetting by second chance rather than strictly least recently heard.
  *
  * A clock that jumps backwards refills nothing; one that jumps forwards refills at most a full bucket.
  */
