@@ -4,6 +4,7 @@
  * ring's PUBLISH is written into the TCP socket (the socket's write into libuv, after MQTT.js's `packetsend` and
  * mqtt-packet's cork; the step's commit may come after it). 1,000 emulated Unis report every 15 s over real
  * UDP, presses at 5/s, a real mosquitto; the store is a real SQLite file in a temp dir (the disk of this machine).
+ * The process runs with the V8 flags the bin gives `run` (bin/v8-flags.js).
  * Usage: npx tsx bench/added-latency.ts [seconds=60] [devices=1000] [presses-per-second=5] [warm-up seconds=10]
  * Prints every ring, and the rings after the warm-up apart: the first rings run code V8 has not compiled yet.
  */
@@ -18,6 +19,10 @@ import { startMosquitto } from '../test/helpers/mosquitto.ts';
 import { freeUdpPort } from '../test/helpers/udp.ts';
 import { coiotLoad, macOf } from './coiot-load.ts';
 import { percentile } from './process-stats.ts';
+
+// `run` as the bin runs it: with its V8 flags (bin/v8-flags.js: how soon code is optimized, the heap's growth).
+const v8Flags = new URL('../bin/v8-flags.js', import.meta.url).href;
+((await import(v8Flags)) as { setV8FlagsFor(command: string): void }).setV8FlagsFor('run');
 
 const seconds = Number(process.argv[2] ?? 60);
 const devices = Number(process.argv[3] ?? 1000);

@@ -19,31 +19,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
+import { setV8FlagsFor } from './v8-flags.js';
 
-// `run` keeps a small young generation: the agent allocates little per datagram, and the default lets V8 grow it
-// to 32 MB (two 16 MB semi-spaces), which start-up alone fills and RSS keeps. `--max-semi-space-size` set here,
-// after V8 configured its heap, changes nothing; the growth factor is read each time the young generation would
-// grow, so set to 1 it keeps it at its first size (two 1 MB semi-spaces), on Node 20 to 24 alike
-// (bench/footprint.ts). The short-lived commands keep V8's defaults (`wiring check` allocates a lot, fast).
 const command = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
-// The old generation: with 1,000 Unis, start-up (the first report of each, its `/cit/d`, discovery) promotes
-// garbage, and V8's default growth let the old space reach 33–45 MB around some 15 MB live; a regular full GC
-// frees but keeps those pages, only the memory reducer gave them back, when it ran (RSS 76 MB when it did within
-// the bench's minute, 87–104 MB when it did not). Growing the old generation by 30 % of what is live, and
-// compacting at every full GC (rare once started: some 30 KB/s are promoted), keep it at 17–21 MB.
-if (command === 'run') {
-  setFlagsFromString('--semi-space-growth-factor=1');
-  setFlagsFromString('--heap-growing-percent=30');
-  setFlagsFromString('--compact-on-every-full-gc');
-}
-// `wiring check` runs ngspice's WebAssembly for a second or two, in a fresh process. V8 starts every function on
-// its baseline compiler (Liftoff) and by default recompiles each one that has run a little (1.8 MB of code
-// executed) with TurboFan, on background threads: here that was about 1.3 s of CPU, more than it saved, and on a
-// busy 2-core machine it competed with the sweep itself. With a budget 170 times larger only ngspice's few
-// hottest functions are recompiled: about half the CPU and less wall time (bench/wiring-sim.ts; README). A warm,
-// long-lived engine (the tests, the bench's warm sweep) keeps V8's default.
-if (command === 'wiring') setFlagsFromString('--wasm-tiering-budget=300000000');
+setV8FlagsFor(command);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const buildDir = `${root}.build`;

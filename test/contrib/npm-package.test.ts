@@ -90,6 +90,7 @@ describe('npm pack', () => {
     const paths = packed.files.map((f) => f.path);
     for (const want of [
       'bin/doorbell-agent.js',
+      'bin/v8-flags.js',
       'dist/esm/cli.mjs',
       'circuits/parts.yaml',
       'circuits/examples/seed-final-12vac.yaml',
