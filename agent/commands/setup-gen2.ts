@@ -20,11 +20,15 @@ export class Gen2Session implements DeviceSession {
   ) {}
 
   async snapshot(): Promise<unknown> {
-    const [config, status] = await Promise.all([
+    // Both asked at once; when both fail (a password, say), the error is always the first call's, whichever of
+    // the two failed first.
+    const [config, status] = await Promise.allSettled([
       this.rpc.call('Shelly.GetConfig'),
       this.rpc.call('Shelly.GetStatus'),
     ]);
-    return { config, status };
+    if (config.status === 'rejected') throw config.reason;
+    if (status.status === 'rejected') throw status.reason;
+    return { config: config.value, status: status.value };
   }
 
   changes(wanted: Wanted, snapshot: unknown): Change[] {
