@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import type { Logger } from '../core/logger.ts';
+import { COIOT_RECV_BUFFER_BYTES } from './udp-listener.ts';
 
 export interface UdpLanesOptions {
   /** The shared socket's address and port: a unicast lane binds the same, beside it (address reuse). */
@@ -173,7 +174,12 @@ export class UdpLanes {
   }
 
   private open(address: string, port: number, source: string, kind: LaneKind, devices: Set<string>): Lane {
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    // As large a queue as the shared socket's: a lane may carry many devices (a relay, a gateway).
+    const socket = dgram.createSocket({
+      type: 'udp4',
+      reuseAddr: true,
+      recvBufferSize: COIOT_RECV_BUFFER_BYTES,
+    });
     const lane: Lane = {
       address,
       port,

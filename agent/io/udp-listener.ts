@@ -34,13 +34,23 @@ export interface UdpListener {
 }
 
 /**
+ * The receive buffer of every CoIoT socket (the shared one and each sender's lane): it absorbs bursts (a flood, a
+ * stalled event loop, a relay's or a fleet's first reports) that would otherwise make the kernel drop real reports
+ * before the rate limits see them. Linux's default holds about 250 small datagrams; it caps this at
+ * net.core.rmem_max.
+ */
+export const COIOT_RECV_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/**
  * Binds the CoIoT port (address reuse, so HA or another listener on the same host keeps working) and joins the
  * multicast group on the chosen interface, or on every interface, failing only if every join failed.
  */
 export async function startUdpListener(options: UdpListenerOptions): Promise<UdpListener> {
-  // A large receive buffer absorbs bursts (a flood, a stalled event loop) that would otherwise make the kernel
-  // drop real reports before the rate limits see them (Linux caps it at net.core.rmem_max).
-  const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true, recvBufferSize: 4 * 1024 * 1024 });
+  const socket = dgram.createSocket({
+    type: 'udp4',
+    reuseAddr: true,
+    recvBufferSize: COIOT_RECV_BUFFER_BYTES,
+  });
   const { onDatagram, onDatagramFrom } = options;
   if (onDatagramFrom)
     socket.on('message', (bytes, remote) => onDatagramFrom(bytes, remote.address, remote.port));
