@@ -73,6 +73,13 @@ export async function startUdpListener(options: UdpListenerOptions): Promise<Udp
   const joined = options.group ? joinGroup(socket, options.group, options.interfaceAddress, options.log) : [];
   const port = socket.address().port;
   options.log.info('CoIoT listening', { address: options.host, port, multicast: options.group, joined });
+  // Linux reports twice what it granted (its own bookkeeping), and grants at most net.core.rmem_max.
+  const granted = socket.getRecvBufferSize() / (process.platform === 'linux' ? 2 : 1);
+  if (granted < COIOT_RECV_BUFFER_BYTES)
+    options.log.info(
+      'CoIoT: the kernel gave a smaller receive buffer than asked; a burst of reports may be dropped before the agent reads it (raise it: sysctl -w net.core.rmem_max=4194304)',
+      { granted_kib: Math.round(granted / 1024), asked_kib: COIOT_RECV_BUFFER_BYTES / 1024 },
+    );
   return {
     port,
     joined,
