@@ -1,4 +1,5 @@
 import type { ProblemEvent } from '../core/events.ts';
+import { KeyedTasks } from '../core/keyed-tasks.ts';
 import type { Logger } from '../core/logger.ts';
 import { verifyDeviceAddress } from '../io/verify-http.ts';
 import type { AddressPins } from '../security/address-pins.ts';
@@ -20,6 +21,8 @@ export interface PinVerifierOptions {
 
 /** At most this many `/shelly` checks run at once, so a flood of new addresses cannot open a socket each. */
 const MAX_IN_FLIGHT = 8;
+/** The others wait their turn (a fleet's first contact is one check per Uni); beyond this many, they are dropped. */
+const MAX_WAITING = 4_096;
 
 /**
  * Checks, over HTTP `/shelly`, an address a device was first heard from (`learnt`) or has moved to (`moved`), and
@@ -28,46 +31,43 @@ const MAX_IN_FLIGHT = 8;
  */
 export function pinVerifier(options: PinVerifierOptions) {
   const { pins, log } = options;
-  const inFlight = new Set<string>();
-  return (deviceId: string, address: string, reason: 'learnt' | 'moved'): void => {
-    const key = `${deviceId}|${address}`;
-    if (!options.enabled || inFlight.has(key) || inFlight.size >= MAX_IN_FLIGHT) return;
-    inFlight.add(key);
+  const checks = new KeyedTasks(MAX_IN_FLIGHT, MAX_WAITING);
+  const check = async (deviceId: string, address: string, reason: 'learnt' | 'moved') => {
+    if (options.isStopped()) return;
     const port = options.portOf?.(deviceId) ?? options.port;
-    verifyDeviceAddress(deviceId, address, port ? { port } : {})
-      .then((result) => {
-        if (options.isStopped()) return;
-        const where = { device: deviceId, address };
-        if (result === 'match') {
-          pins.verified(deviceId, address);
-          log.info(
-            reason === 'moved'
-              ? 'device moved: re-pinned after HTTP verification'
-              : 'device address verified',
-            where,
-          );
-        } else if (result === 'mismatch') {
-          pins.refuted(deviceId, address);
-          log.warn('the device at this address is not the one claimed: not trusted', where);
-          if (reason === 'learnt') {
-            options.raise({
-              type: 'problem',
-              t: options.now() / 1000,
-              device: deviceId,
-              problem: 'spoofed',
-              on: true,
-              detail: `first CoIoT contact from ${address}, where /shelly reports another MAC`,
-            });
-          }
-        } else {
-          log.info(
-            reason === 'moved'
-              ? 'device not reachable over HTTP at the new address: not re-pinned'
-              : 'device not reachable over HTTP: keeping the address of first contact',
-            where,
-          );
+    await verifyDeviceAddress(deviceId, address, port ? { port } : {}).then((result) => {
+      if (options.isStopped()) return;
+      const where = { device: deviceId, address };
+      if (result === 'match') {
+        pins.verified(deviceId, address);
+        log.info(
+          reason === 'moved' ? 'device moved: re-pinned after HTTP verification' : 'device address verified',
+          where,
+        );
+      } else if (result === 'mismatch') {
+        pins.refuted(deviceId, address);
+        log.warn('the device at this address is not the one claimed: not trusted', where);
+        if (reason === 'learnt') {
+          options.raise({
+            type: 'problem',
+            t: options.now() / 1000,
+            device: deviceId,
+            problem: 'spoofed',
+            on: true,
+            detail: `first CoIoT contact from ${address}, where /shelly reports another MAC`,
+          });
         }
-      })
-      .finally(() => inFlight.delete(key));
+      } else {
+        log.info(
+          reason === 'moved'
+            ? 'device not reachable over HTTP at the new address: not re-pinned'
+            : 'device not reachable over HTTP: keeping the address of first contact',
+          where,
+        );
+      }
+    });
+  };
+  return (deviceId: string, address: string, reason: 'learnt' | 'moved'): void => {
+    if (options.enabled) checks.add(`${deviceId}|${address}`, () => check(deviceId, address, reason));
   };
 }
