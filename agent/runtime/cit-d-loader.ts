@@ -21,20 +21,19 @@ export function loadCoiotDescription(
   const fetches = new KeyedTasks(MAX_IN_FLIGHT, MAX_WAITING);
   const load = async (deviceId: string, deviceType: string, host: string) => {
     if (isStopped()) return;
-    await fetchCitD(host, { httpPort: httpPortOf(deviceId) })
-      .then((map) => {
-        if (isStopped()) return;
-        pipeline().setSensorMap(deviceId, map);
-        log.info('CoIoT description loaded', { device: deviceId, host });
-      })
-      .catch((error: unknown) => {
-        if (isStopped()) return;
-        log.info('CoIoT description unavailable; using the built-in table', {
-          device: deviceId,
-          type: deviceType,
-          reason: String(error),
-        });
+    try {
+      const map = await fetchCitD(host, { httpPort: httpPortOf(deviceId) });
+      if (isStopped()) return;
+      pipeline().setSensorMap(deviceId, map);
+      log.info('CoIoT description loaded', { device: deviceId, host });
+    } catch (error) {
+      if (isStopped()) return;
+      log.info('CoIoT description unavailable; using the built-in table', {
+        device: deviceId,
+        type: deviceType,
+        reason: String(error),
       });
+    }
   };
   return (deviceId, deviceType, host) => {
     fetches.add(deviceId, () => load(deviceId, deviceType, host));

@@ -35,39 +35,43 @@ export function pinVerifier(options: PinVerifierOptions) {
   const check = async (deviceId: string, address: string, reason: 'learnt' | 'moved') => {
     if (options.isStopped()) return;
     const port = options.portOf?.(deviceId) ?? options.port;
-    await verifyDeviceAddress(deviceId, address, port ? { port } : {}).then((result) => {
-      if (options.isStopped()) return;
-      const where = { device: deviceId, address };
-      if (result === 'match') {
-        pins.verified(deviceId, address);
-        log.info(
-          reason === 'moved' ? 'device moved: re-pinned after HTTP verification' : 'device address verified',
-          where,
-        );
-      } else if (result === 'mismatch') {
-        pins.refuted(deviceId, address);
-        log.warn('the device at this address is not the one claimed: not trusted', where);
-        if (reason === 'learnt') {
-          options.raise({
-            type: 'problem',
-            t: options.now() / 1000,
-            device: deviceId,
-            problem: 'spoofed',
-            on: true,
-            detail: `first CoIoT contact from ${address}, where /shelly reports another MAC`,
-          });
-        }
-      } else {
-        log.info(
-          reason === 'moved'
-            ? 'device not reachable over HTTP at the new address: not re-pinned'
-            : 'device not reachable over HTTP: keeping the address of first contact',
-          where,
-        );
+    const result = await verifyDeviceAddress(deviceId, address, port ? { port } : {});
+    if (options.isStopped()) return;
+    const where = { device: deviceId, address };
+    if (result === 'match') {
+      pins.verified(deviceId, address);
+      log.info(
+        reason === 'moved' ? 'device moved: re-pinned after HTTP verification' : 'device address verified',
+        where,
+      );
+    } else if (result === 'mismatch') {
+      pins.refuted(deviceId, address);
+      log.warn('the device at this address is not the one claimed: not trusted', where);
+      if (reason === 'learnt') {
+        options.raise({
+          type: 'problem',
+          t: options.now() / 1000,
+          device: deviceId,
+          problem: 'spoofed',
+          on: true,
+          detail: `first CoIoT contact from ${address}, where /shelly reports another MAC`,
+        });
       }
-    });
+    } else {
+      log.info(
+        reason === 'moved'
+          ? 'device not reachable over HTTP at the new address: not re-pinned'
+          : 'device not reachable over HTTP: keeping the address of first contact',
+        where,
+      );
+    }
   };
   return (deviceId: string, address: string, reason: 'learnt' | 'moved'): void => {
-    if (options.enabled) checks.add(`${deviceId}|${address}`, () => check(deviceId, address, reason));
+    if (!options.enabled) return;
+    checks.add(`${deviceId}|${address}`, () =>
+      check(deviceId, address, reason).catch((error: unknown) =>
+        log.error('address check failed', { device: deviceId, address, error: String(error) }),
+      ),
+    );
   };
 }
