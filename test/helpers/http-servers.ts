@@ -37,5 +37,29 @@ export function serversClosedAfterEach() {
     closers.push(close);
   };
 
-  return { httpServer, refusedPort, closeAfterEach };
+  /**
+   * A fleet's HTTP APIs, one server (port) each, every answer `body(i)` as JSON after `delayMs`; `mostOpen()`: the
+   * most requests the fleet had open at once, `requests()`: how many it was sent.
+   */
+  const slowFleet = async (count: number, body: (i: number) => string, delayMs = 30) => {
+    let open = 0;
+    let most = 0;
+    let requests = 0;
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++)
+      ports.push(
+        await httpServer((_req, res) => {
+          requests++;
+          most = Math.max(most, ++open);
+          setTimeout(() => {
+            open--;
+            res.setHeader('content-type', 'application/json');
+            res.end(body(i));
+          }, delayMs);
+        }),
+      );
+    return { ports, mostOpen: () => most, requests: () => requests };
+  };
+
+  return { httpServer, refusedPort, closeAfterEach, slowFleet };
 }

@@ -7,27 +7,13 @@ import { serversClosedAfterEach } from '../../helpers/http-servers.ts';
 import { fixtureText } from '../protocol/fixtures.ts';
 
 const CIT_D = JSON.stringify(JSON.parse(fixtureText('shuni-1.cit-d.json')));
-const { httpServer } = serversClosedAfterEach();
+const { slowFleet } = serversClosedAfterEach();
 
 describe('loadCoiotDescription', () => {
   it("fetches the /cit/d of every Uni of a fleet's first contact, a few at a time, and drops none", async () => {
     const FLEET = 20;
     const ids = Array.from({ length: FLEET }, (_, i) => `shellyuni-98CDAC0000${String(i).padStart(2, '0')}`);
-    let open = 0;
-    let mostOpen = 0;
-    const ports = new Map<string, number>();
-    for (const id of ids)
-      ports.set(
-        id,
-        await httpServer((_req, res) => {
-          mostOpen = Math.max(mostOpen, ++open);
-          setTimeout(() => {
-            open--;
-            res.setHeader('content-type', 'application/json');
-            res.end(CIT_D);
-          }, 30);
-        }),
-      );
+    const fleet = await slowFleet(FLEET, () => CIT_D);
     const learnt = new Map<string, SensorMap>();
     const pipeline = {
       setSensorMap: (id: string, map: SensorMap) => learnt.set(id, map),
@@ -35,12 +21,12 @@ describe('loadCoiotDescription', () => {
     const heard = loadCoiotDescription(
       () => pipeline,
       silentLogger,
-      (id) => ports.get(id) ?? 80,
+      (id) => fleet.ports[ids.indexOf(id)] ?? 80,
       () => false,
     );
 
     for (const id of ids) heard(id, 'SHUNI-1', '127.0.0.1');
-    heard(ids[0] as string, 'SHUNI-1', '127.0.0.1'); // heard again while its fetch waits: fetched once
+    heard(ids[0] as string, 'SHUNI-1', '127.0.0.1'); // heard again while its fetch runs: not fetched twice
     for (let i = 0; i < 500 && learnt.size < FLEET; i++)
       await new Promise((resolve) => setTimeout(resolve, 10));
 
@@ -48,7 +34,8 @@ describe('loadCoiotDescription', () => {
     expect([...learnt.values()].every((map) => JSON.stringify(map) === JSON.stringify(SHUNI1_SENSORS))).toBe(
       true,
     );
-    expect(mostOpen).toBeGreaterThan(1);
-    expect(mostOpen).toBeLessThanOrEqual(8);
+    expect(fleet.requests()).toBe(FLEET);
+    expect(fleet.mostOpen()).toBeGreaterThan(1);
+    expect(fleet.mostOpen()).toBeLessThanOrEqual(8);
   });
 });

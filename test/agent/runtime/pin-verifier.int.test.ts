@@ -4,7 +4,7 @@ import { pinVerifier } from '../../../agent/runtime/pin-verifier.ts';
 import { AddressPins } from '../../../agent/security/address-pins.ts';
 import { serversClosedAfterEach } from '../../helpers/http-servers.ts';
 
-const { httpServer } = serversClosedAfterEach();
+const { slowFleet } = serversClosedAfterEach();
 const macOf = (i: number) => `98CDAC0000${i.toString(16).toUpperCase().padStart(2, '0')}`;
 
 describe('pinVerifier', () => {
@@ -12,25 +12,12 @@ describe('pinVerifier', () => {
     const FLEET = 20;
     const ids = Array.from({ length: FLEET }, (_, i) => `shellyuni-${macOf(i)}`);
     // Each Uni's `/shelly` on a port of its own (`devices[].address` as host:port), answering after 30 ms.
-    let open = 0;
-    let mostOpen = 0;
-    const ports = new Map<string, number>();
-    for (const [i, id] of ids.entries())
-      ports.set(
-        id,
-        await httpServer((_req, res) => {
-          mostOpen = Math.max(mostOpen, ++open);
-          setTimeout(() => {
-            open--;
-            res.end(JSON.stringify({ type: 'SHUNI-1', mac: macOf(i) }));
-          }, 30);
-        }),
-      );
+    const fleet = await slowFleet(FLEET, (i) => JSON.stringify({ type: 'SHUNI-1', mac: macOf(i) }));
     const pins = new AddressPins({ devices: ids.map((id) => ({ id })), discovery: false });
     const verify = pinVerifier({
       pins,
       enabled: true,
-      portOf: (id) => ports.get(id),
+      portOf: (id) => fleet.ports[ids.indexOf(id)],
       log: silentLogger,
       isStopped: () => false,
       raise: () => {},
@@ -46,7 +33,7 @@ describe('pinVerifier', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
 
     expect(ids.filter((id) => pins.pinOf(id)?.source === 'verified')).toEqual(ids);
-    expect(mostOpen).toBeGreaterThan(1);
-    expect(mostOpen).toBeLessThanOrEqual(8);
+    expect(fleet.mostOpen()).toBeGreaterThan(1);
+    expect(fleet.mostOpen()).toBeLessThanOrEqual(8);
   });
 });
