@@ -5,7 +5,7 @@
  * added again. (Hand-written: `p-limit` and `p-queue` neither bound their queue nor know a key twice.)
  */
 export class KeyedTasks {
-  private running = 0;
+  /** The keys of the tasks running or waiting. */
   private readonly keys = new Set<string>();
   private readonly waiting: Array<{ key: string; run: () => Promise<unknown> }> = [];
 
@@ -25,15 +25,15 @@ export class KeyedTasks {
    */
   add(key: string, run: () => Promise<unknown>): boolean {
     if (this.keys.has(key)) return false;
-    if (this.running >= this.concurrency && this.waiting.length >= this.maxWaiting) return false;
+    const room = this.keys.size - this.waiting.length < this.concurrency;
+    if (!room && this.waiting.length >= this.maxWaiting) return false;
     this.keys.add(key);
-    if (this.running < this.concurrency) this.start(key, run);
+    if (room) this.start(key, run);
     else this.waiting.push({ key, run });
     return true;
   }
 
   private start(key: string, run: () => Promise<unknown>): void {
-    this.running++;
     let work: Promise<unknown>;
     try {
       work = run();
@@ -43,7 +43,6 @@ export class KeyedTasks {
     work
       .catch(() => {})
       .finally(() => {
-        this.running--;
         this.keys.delete(key);
         const next = this.waiting.shift();
         if (next) this.start(next.key, next.run);
