@@ -1,10 +1,10 @@
-import { createReadStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import { UsageError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { replayTrace } from '../runtime/replay.ts';
+import { traceLines } from '../trace/lines.ts';
 import { formatEvent } from '../trace/write.ts';
 import { descriptionOf } from './catalog.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
@@ -30,12 +30,10 @@ export function replayCommand(ctx: CommandContext): Command {
     )
     .action(async (trace: string, options: { config: string }) => {
       const config = loadConfig(options.config, process.env, { requireDevices: true });
-      if (trace !== '-' && !existsSync(trace))
-        throw new UsageError(`${trace}: no such trace file (the <trace> argument of replay)`);
-      const input = trace === '-' ? process.stdin : createReadStream(trace, 'utf8');
+      const input = trace === '-' ? process.stdin : createReadStream('', { fd: openTrace(trace) });
       const summary = await replayTrace({
         config,
-        lines: createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }),
+        lines: traceLines(input),
         emit: (event) => ctx.stdout.write(`${formatEvent(event)}\n`),
         warn: (message) => ctx.stderr.write(`${trace}: ${message}\n`),
         log: createLogger({ level: 'warn', format: 'text', stream: ctx.stderr }),
@@ -45,4 +43,21 @@ export function replayCommand(ctx: CommandContext): Command {
       );
     });
   return setExitCodes(command, DEFAULT_EXIT_CODES);
+}
+
+/** Opens the trace for reading, or says in one line why it cannot be read (exit 2). */
+function openTrace(trace: string): number {
+  const cannot = (why: string) => new UsageError(`${trace}: ${why} (the <trace> argument of replay)`);
+  let fd: number;
+  try {
+    fd = openSync(trace, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw cannot(code === 'ENOENT' ? 'no such trace file' : `cannot read the trace file (${code})`);
+  }
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw cannot('a folder, not a trace file');
+  }
+  return fd;
 }

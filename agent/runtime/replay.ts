@@ -3,6 +3,7 @@ import type { AgentEvent } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import { type ChannelStore, type DetectorOutput, MemoryChannelStore } from '../detect/detector.ts';
 import { MemoryHealthStore } from '../health/record.ts';
+import { MAX_TRACE_LINE_BYTES, type OverlongLine } from '../trace/lines.ts';
 import { parseTraceLine, type TraceLine } from '../trace/read.ts';
 import { buildDecisionGraph } from './decision-graph.ts';
 import { HealthRuntime } from './health-runtime.ts';
@@ -10,7 +11,8 @@ import { pinsFrom } from './security-setup.ts';
 
 export interface ReplayOptions {
   config: Config;
-  lines: AsyncIterable<string> | Iterable<string>;
+  /** The trace's lines; a line too long to be one (`traceLines`) is reported and skipped. */
+  lines: AsyncIterable<string | OverlongLine> | Iterable<string>;
   emit(event: AgentEvent): void;
   /** Problems with the trace itself (bad lines), with their line number. */
   warn(message: string): void;
@@ -69,6 +71,14 @@ export async function replayTrace(options: ReplayOptions): Promise<ReplaySummary
   let lineNumber = 0;
   for await (const text of options.lines) {
     lineNumber++;
+    if (typeof text !== 'string') {
+      summary.lines++;
+      summary.skipped++;
+      options.warn(
+        `line ${lineNumber}: ${text.overlongBytes} bytes, longer than any trace line (${MAX_TRACE_LINE_BYTES} at most); skipped`,
+      );
+      continue;
+    }
     const parsed = parseTraceLine(text);
     if (parsed === null) continue;
     summary.lines++;

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,6 +203,27 @@ describe('the other commands', () => {
     const result = await runCli(['replay', '--config', file, join(dir, 'nope.jsonl')]);
     expect(result.code).toBe(2);
     expectOneLine(result, /nope\.jsonl: no such trace file/);
+  });
+
+  it('replay: a folder given as the trace, exit 2', async () => {
+    const file = configFile({ devices: [DEVICE] });
+    const result = await runCli(['replay', '--config', file, dir]);
+    expect(result.code).toBe(2);
+    expectOneLine(result, /: a folder, not a trace file/);
+  });
+
+  it('replay: a line of 3 MB among good ones is reported and skipped, and the good ones replay', async () => {
+    const file = configFile({ devices: [DEVICE] });
+    const example = readFileSync('examples/traces/example-mechanical-coiot.jsonl', 'utf8');
+    const trace = join(dir, 'overlong.jsonl');
+    writeFileSync(trace, `${'x'.repeat(3_000_000)}\n${example}`);
+    const result = await runCli(['replay', '--config', file, trace]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(result.stderr).toMatch(/overlong\.jsonl: line 1: 3000000 bytes, longer than any trace line/);
+    const alone = await runCli(['replay', '--config', file, 'examples/traces/example-mechanical-coiot.jsonl']);
+    expect(result.stdout).toBe(alone.stdout);
+    expect(alone.stdout).toMatch(/"ring"/);
   });
 
   it('emulate: a bad --id, exit 2', async () => {
