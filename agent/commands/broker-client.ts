@@ -1,9 +1,26 @@
 import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { redactUrl } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
+import { MQTT_URL } from '../config/schema-fields.ts';
 import { brokerOptions } from '../core/broker-url.ts';
 import { DoorbellAgentError } from '../core/errors.ts';
+
+/** A `--mqtt <url>` option's value, checked as `mqtt.url` is in a config (before anything connects). */
+export function parseBrokerUrl(value: string): string {
+  let valid = MQTT_URL.test(value);
+  try {
+    valid &&= new URL(value).hostname !== '';
+  } catch {
+    valid = false;
+  }
+  if (!valid)
+    throw new InvalidArgumentError(
+      'a broker URL such as mqtt://192.168.1.10:1883 (or mqtts://, ws://, wss://)',
+    );
+  return value;
+}
 
 /** The broker the agent of this config talks to: `mqtt.url`, or its embedded broker on this host. */
 export function agentBrokerUrl(config: Config): string {

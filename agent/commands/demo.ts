@@ -15,6 +15,7 @@ import { faultPlan } from '../../simulator/network/faults.ts';
 import { seededRandom } from '../../simulator/network/random.ts';
 import { descriptionOf } from './catalog.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
+import { checkOutputPath } from './output-path.ts';
 
 export const DEMO_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [0, 'every press rang exactly once'],
@@ -97,6 +98,7 @@ export function demoCommand(ctx: CommandContext): Command {
         exitCodeHelp(DEMO_EXIT_CODES),
     )
     .action(async (options: DemoOptions) => {
+      if (options.trace !== undefined) checkOutputPath(options.trace, '--trace');
       const started = performance.now();
       const out = (line: string) => ctx.stdout.write(`${line}\n`);
       const presses = visitorPresses(options.presses, options.devices, options.chime, options.seed);

@@ -6,10 +6,12 @@ import { brokerOptions } from '../core/broker-url.ts';
 import { DoorbellAgentError, UsageError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { startUdpListener, type UdpListener } from '../io/udp-listener.ts';
+import { parseBrokerUrl } from './broker-client.ts';
 import { descriptionOf } from './catalog.ts';
 import { writeConfig } from './config-edit.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
 import { changedInputs, HeardShellys, heardLines, isUni } from './discover-table.ts';
+import { checkOutputPath } from './output-path.ts';
 import { starterConfig } from './starter-config.ts';
 
 export const DISCOVER_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
@@ -41,7 +43,7 @@ export function discoverCommand(ctx: CommandContext): Command {
   const command = new Command('discover')
     .description(descriptionOf('discover'))
     .option('--seconds <n>', 'how long to listen', parseSeconds, 20)
-    .option('--mqtt <url>', 'also listen on this broker, e.g. mqtt://192.168.1.10:1883')
+    .option('--mqtt <url>', 'also listen on this broker, e.g. mqtt://192.168.1.10:1883', parseBrokerUrl)
     .option('--port <port>', 'CoIoT UDP port (multicast and unicast)', parsePort, 5683)
     .option('--write-config <file>', 'write a commented starter config with the Unis heard (not over a file)')
     .addHelpText(
@@ -56,6 +58,7 @@ export function discoverCommand(ctx: CommandContext): Command {
         throw new UsageError(
           `--write-config: ${options.writeConfig} exists; add devices to it with doorbell-agent setup`,
         );
+      if (options.writeConfig) checkOutputPath(options.writeConfig, '--write-config');
       const heard = new HeardShellys();
       const log = plainLog(ctx.stderr);
       const udp: UdpListener = await startUdpListener({

@@ -20,6 +20,7 @@ import {
 } from '../../simulator/uni/knobs.ts';
 import { socketError, UsageError } from '../core/errors.ts';
 import { decodeCoiot } from '../protocol/coiot-packet.ts';
+import { parseBrokerUrl } from './broker-client.ts';
 import { descriptionOf } from './catalog.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
 import {
@@ -32,6 +33,7 @@ import {
   startManagedEmulator,
   wantsManaged,
 } from './emulate-managed.ts';
+import { checkOutputPath } from './output-path.ts';
 
 export const EMULATE_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [0, 'stopped by Ctrl-C (SIGINT) or SIGTERM'],
@@ -101,7 +103,7 @@ export function emulateCommand(ctx: CommandContext): Command {
       '--coiot <target>',
       'gen1: mcast (224.0.1.187:5683, the default), HOST[:PORT] (unicast coiot_peer) or off',
     )
-    .option('--mqtt <url>', 'broker to connect to, e.g. mqtt://127.0.0.1:1883')
+    .option('--mqtt <url>', 'broker to connect to, e.g. mqtt://127.0.0.1:1883', parseBrokerUrl)
     .option(
       '--http <port>',
       'serve the HTTP API (/shelly, /settings, /status, /cit/d) on this port',
@@ -152,6 +154,7 @@ export function emulateCommand(ctx: CommandContext): Command {
         exitCodeHelp(EMULATE_EXIT_CODES),
     )
     .action(async (options: EmulateOptions) => {
+      if (options.pidFile !== undefined) checkOutputPath(options.pidFile, '--pid-file');
       const out = (line: string) => ctx.stdout.write(`${line}\n`);
       const id =
         options.id ?? (options.gen === 'gen1' ? 'shellyuni-AABBCC000001' : 'shellyplusuni-aabbcc000001');

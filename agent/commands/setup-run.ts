@@ -5,6 +5,7 @@ import { type DeviceAddress, formatDeviceAddress, parseDeviceAddress } from '../
 import { Gen1Http } from '../io/shelly-gen1-http.ts';
 import { Gen2Rpc } from '../io/shelly-gen2-rpc.ts';
 import { addDeviceToConfig, writeConfig } from './config-edit.ts';
+import { checkOutputPath } from './output-path.ts';
 import { ask, canAsk } from './prompt.ts';
 import { parseCoiotChoice, parseMqttTarget } from './setup-args.ts';
 import { Declined, SettingNotKept } from './setup-errors.ts';
@@ -115,6 +116,8 @@ export async function runSetup(
     say(`dry run: nothing changed on the device, nor in ${options.config}`);
     return;
   }
+  // Before the device changes: a Uni set up but missing from the config would send to an agent that ignores it.
+  if (edit.outcome !== 'unchanged') checkOutputPath(options.config, '--config');
   if (changes.length > 0 && !options.yes) {
     if (!canAsk())
       throw new UsageError('not a terminal to confirm on: give --yes to apply, or --dry-run to only show');

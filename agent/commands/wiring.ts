@@ -5,6 +5,7 @@ import type { SweepProgress } from '../../simulator/circuit/sweep.ts';
 import { UsageError } from '../core/errors.ts';
 import { descriptionOf } from './catalog.ts';
 import { type CommandContext, exitCodeHelp, setExitCodes } from './context.ts';
+import { checkOutputPath } from './output-path.ts';
 import { asAgentError, looksLikeCircuitJs, mustBeFile } from './wiring-args.ts';
 import { wiringExportCommand } from './wiring-export.ts';
 
@@ -48,6 +49,9 @@ export function wiringCommand(ctx: CommandContext): Command {
           : 'installation file (the <file> argument)',
       );
       if (opts.parts !== undefined) mustBeFile(opts.parts, 'parts file (--parts)');
+      // Before the sweep: a report printed and then a plot that cannot be written would end in exit 3.
+      if (opts.plot !== undefined) checkOutputPath(opts.plot, '--plot');
+      if (opts.netlist !== undefined) checkOutputPath(opts.netlist, '--netlist', 'folder');
       if (!opts.circuitjs && looksLikeCircuitJs(file))
         throw new UsageError(
           `${file}: this is a CircuitJS drawing, not an installation file: add --circuitjs`,

@@ -1,6 +1,6 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { type Document, LineCounter, parseDocument } from 'yaml';
 import type * as z from 'zod';
 import { ConfigError, ConfigFileError } from '../core/errors.ts';
 import { applyEnvOverrides, type EnvOverride } from './env.ts';
@@ -48,7 +48,7 @@ export function loadConfig(
       }),
     );
   }
-  const { value, overrides } = applyEnvOverrides(doc.toJS(), env);
+  const { value, overrides } = applyEnvOverrides(documentValue(doc, file), env);
   const parsed = configSchema.safeParse(value);
   const problems = parsed.success ? [] : [...unknownKeys(value), ...parsed.error.issues.flatMap(explain)];
   const where = (path: readonly PropertyKey[]): { text: string; at: Position | null } => {
@@ -219,4 +219,13 @@ function overrideFor(overrides: EnvOverride[], path: readonly PropertyKey[]): En
   return [...overrides]
     .reverse()
     .find((o) => o.path.length <= path.length && o.path.every((key, i) => path[i] === key));
+}
+
+/** The document as plain data; the `yaml` package refuses aliases that would expand without bound (a "YAML bomb"). */
+function documentValue(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (error) {
+    throw new ConfigFileError(file, `${file}: (yaml) ${(error as Error).message}`);
+  }
 }

@@ -18,7 +18,7 @@ const CARRIAGE_RETURN = 0x0d;
  * line: a longer one is dropped as it streams by and yielded as an `OverlongLine`, so the line numbers still count it.
  */
 export async function* traceLines(
-  input: AsyncIterable<Buffer | string>,
+  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   maxBytes = MAX_TRACE_LINE_BYTES,
 ): AsyncGenerator<string | OverlongLine> {
   let parts: Buffer[] = [];

@@ -57,6 +57,12 @@ describe('doorbell-agent setup (the CLI as a process, an emulated Uni on loopbac
         /cannot use TLS/,
       ],
       [[secured.target, '--password', 'secret'], 2, /not a terminal to confirm on: give --yes/],
+      // The config could not be written after the device changed: it would send to an agent that ignores it.
+      [
+        [secured.target, '--password', 'secret', '--config', join(cwd, 'absent', 'x.yaml'), '--yes'],
+        2,
+        /--config .*absent\/x\.yaml: its folder .*absent does not exist/,
+      ],
     ];
     for (const [args, code, message] of cases) {
       const result = await runCli(['setup', ...args], { cwd });

@@ -221,9 +221,80 @@ describe('the other commands', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).not.toMatch(STACK_LINE);
     expect(result.stderr).toMatch(/overlong\.jsonl: line 1: 3000000 bytes, longer than any trace line/);
-    const alone = await runCli(['replay', '--config', file, 'examples/traces/example-mechanical-coiot.jsonl']);
+    const alone = await runCli([
+      'replay',
+      '--config',
+      file,
+      'examples/traces/example-mechanical-coiot.jsonl',
+    ]);
     expect(result.stdout).toBe(alone.stdout);
     expect(alone.stdout).toMatch(/"ring"/);
+  });
+
+  it('a YAML alias bomb in the configuration is a configuration error, exit 2', async () => {
+    const aliases = Array.from(
+      { length: 9 },
+      (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`)}]`,
+    );
+    const file = join(dir, 'bomb.yaml');
+    writeFileSync(file, ['a0: &a0 [x, x]', ...aliases, `devices: [{ id: ${DEVICE.id} }]`].join('\n'));
+    const result = await runCli([
+      'replay',
+      '--config',
+      file,
+      'examples/traces/example-mechanical-coiot.jsonl',
+    ]);
+    expect(result.code).toBe(2);
+    expectOneLine(result, /bomb\.yaml: \(yaml\) Excessive alias count/);
+  });
+
+  /**
+   * A file the command would write at the end, in a folder that does not exist: said at once, before the work (one
+   * line: discover did not start listening, demo printed no press, wiring check no report).
+   */
+  it.each([
+    [
+      ['discover', '--seconds', '30', '--port', '15683', '--write-config'],
+      /--write-config .+: its folder .+ does not exist/,
+    ],
+    [['demo', '--presses', '1', '--no-circuit', '--trace'], /--trace .+: its folder .+ does not exist/],
+    [['emulate', '--coiot', 'off', '--pid-file'], /--pid-file .+: its folder .+ does not exist/],
+    [
+      ['wiring', 'check', 'circuits/examples/seed-final-12vac.yaml', '--plot'],
+      /--plot .+: its folder .+ does not exist/,
+    ],
+  ])(
+    '%s <a file in a missing folder>: one line and its usage exit code, before the work',
+    async (args, message) => {
+      const result = await runCli([...args, join(dir, 'absent', 'out.file')]);
+      expect(result.code).toBe(args[0] === 'wiring' ? 3 : 2);
+      expectOneLine(result, message);
+      expect(result.stdout).toBe('');
+    },
+  );
+
+  it('wiring check --netlist naming a file, not a folder: exit 3 before the sweep', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const result = await runCli([
+      'wiring',
+      'check',
+      'circuits/examples/seed-final-12vac.yaml',
+      '--netlist',
+      file,
+    ]);
+    expect(result.code).toBe(3);
+    expectOneLine(result, /--netlist .+a-file: a file, not a folder/);
+    expect(result.stdout).toBe('');
+  });
+
+  it.each(['emulate', 'discover'])('%s --mqtt that is not a broker URL: exit 2', async (command) => {
+    for (const url of ['notaurl', 'http://broker:1883']) {
+      const result = await runCli([command, '--mqtt', url]);
+      expect(result.code, url).toBe(2);
+      expect(result.stderr).toMatch(/--mqtt <url>.+is invalid\. a broker URL such as mqtt:\/\//);
+      expect(result.stderr).not.toMatch(STACK_LINE);
+    }
   });
 
   it('emulate: a bad --id, exit 2', async () => {

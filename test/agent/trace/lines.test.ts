@@ -27,9 +27,12 @@ describe('traceLines', () => {
   it('gives the lines readline gives, for any text cut into any chunks (lines within the bound)', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }).map((s) => s.replace(/[\r\n]/g, '')), {
-          maxLength: 8,
-        }),
+        fc.array(
+          fc.string({ unit: 'grapheme', maxLength: 12 }).map((s) => s.replace(/[\r\n]/g, '')),
+          {
+            maxLength: 8,
+          },
+        ),
         fc.array(fc.nat(), { maxLength: 6 }),
         async (lines, cutAt) => {
           const bytes = Buffer.from(lines.join('\n'), 'utf8');
