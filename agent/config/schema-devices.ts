@@ -51,6 +51,19 @@ export function inferGeneration(id: string): Generation | undefined {
   return undefined;
 }
 
+/**
+ * A default Shelly id (`<model>-<MAC>`, the MAC as 12 or 6 hex digits) in the case the device reports it: upper
+ * case for Gen1 (`shellyuni-98CDAC25ABCD`, in CoIoT and on MQTT), lower case for Plus and Pro
+ * (`shellyplusuni-e465b847ca44`). Ids and topics are compared as written, so `shellyuni-98cdac25abcd` matches
+ * nothing. Other ids (a custom MQTT id) are returned unchanged.
+ */
+export function idAsReported(id: string, gen: Generation): string {
+  const m = /^(shelly[a-z0-9]*-)([0-9A-Fa-f]{12}|[0-9A-Fa-f]{6})$/.exec(id);
+  if (!m) return id;
+  const mac = m[2] as string;
+  return `${m[1]}${gen === 'gen1' ? mac.toUpperCase() : mac.toLowerCase()}`;
+}
+
 export const deviceSchema = z
   .strictObject({
     id: z
@@ -60,7 +73,7 @@ export const deviceSchema = z
         'must be a Shelly device id such as shellyuni-98CDAC25ABCD (letters, digits, - and _)',
       )
       .describe(
-        'Required. Shelly device id, as in its topics: `shellyuni-98CDAC25ABCD`, `shellyplusuni-e465b847ca44`.',
+        'Required. Shelly device id, as in its topics, in the case it reports it: `shellyuni-98CDAC25ABCD` (Gen1: MAC in upper case), `shellyplusuni-e465b847ca44` (Plus, Pro: lower case).',
       ),
     name: z.string().min(1).optional().describe('Name shown in Home Assistant. Default: the id.'),
     input: z
@@ -100,11 +113,23 @@ export const deviceSchema = z
     }),
   })
   .superRefine((device, ctx) => {
-    if (device.gen === undefined && inferGeneration(device.id) === undefined) {
+    const gen = device.gen ?? inferGeneration(device.id);
+    if (gen === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['gen'],
         message: 'cannot be inferred from this id: set gen1 or gen2',
+      });
+    }
+    const fixed = gen === undefined ? undefined : idAsReported(device.id, gen);
+    if (fixed !== undefined && fixed !== device.id) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['id'],
+        message:
+          gen === 'gen1'
+            ? `a Gen1 Shelly reports its MAC in upper case, so this id would never be heard: write ${fixed}`
+            : `a Plus or Pro Shelly reports its MAC in lower case, so this id would never be heard: write ${fixed}`,
       });
     }
   })

@@ -21,6 +21,9 @@ export function unknownKeys(raw: unknown, path: PropertyKey[] = []): KeyProblem[
 }
 
 export function unknownKey(path: PropertyKey[], known: readonly string[]): KeyProblem {
-  const guess = closest(String(path[path.length - 1]), known);
+  const key = String(path[path.length - 1]);
+  // Known here but refused: a key of the other `mode` of a chime (`duration_s` beside `mode: mechanical`).
+  if (known.includes(key)) return { path, message: 'not a key of this mode (it belongs to the other one)' };
+  const guess = closest(key, known);
   return { path, message: guess ? `unknown key (did you mean ${guess}?)` : 'unknown key' };
 }

@@ -99,6 +99,35 @@ describe('configuration errors name file, line, column and key', () => {
     ]);
   });
 
+  it('says a key of the other chime mode belongs there, not "did you mean" the same key', () => {
+    const file = yamlFile(
+      'devices:\n  - id: shellyuni-98CDAC25ABCD\n    chime: { mode: mechanical, duration_s: 5 }\n',
+    );
+    expect(problemsOf(file)).toEqual([
+      `${file}:3:32 devices.0.chime.duration_s: not a key of this mode (it belongs to the other one)`,
+    ]);
+  });
+
+  it('refuses an id in the case no Shelly reports (it would never be heard), with the id to write', () => {
+    const file = yamlFile(
+      [
+        'devices:',
+        '  - id: shellyuni-98cdac25abcd', // Gen1: the MAC in upper case, in CoIoT and on MQTT
+        '  - id: shellyplusuni-E465B847CA44', // Plus: in lower case
+        '  - id: shelly1-b929cc',
+        '  - id: shellyuni-98CDAC25ABCD', // as reported: fine
+        '  - id: shellyplusuni-e465b847ca44',
+        '  - { id: front-door, gen: gen1 }', // a custom MQTT id: not a MAC, left alone
+        '',
+      ].join('\n'),
+    );
+    expect(problemsOf(file)).toEqual([
+      `${file}:2:5 devices.0.id: a Gen1 Shelly reports its MAC in upper case, so this id would never be heard: write shellyuni-98CDAC25ABCD`,
+      `${file}:3:5 devices.1.id: a Plus or Pro Shelly reports its MAC in lower case, so this id would never be heard: write shellyplusuni-e465b847ca44`,
+      `${file}:4:5 devices.2.id: a Gen1 Shelly reports its MAC in upper case, so this id would never be heard: write shelly1-B929CC`,
+    ]);
+  });
+
   it('asks for gen when the id does not tell it', () => {
     const file = yamlFile('devices:\n  - id: front-door\n');
     expect(problemsOf(file)).toEqual([

@@ -64,7 +64,7 @@ describe('buildDeviceDiscovery', () => {
 
   it('makes every entity id predictable: <platform>.<unique id> in lowercase [a-z0-9_], as the README lists them', () => {
     const full = device({
-      id: 'shellyplusuni-E465B847CA44',
+      id: 'shellyplusuni-e465b847ca44',
       input: 1,
       battery: { adc: true },
     });
