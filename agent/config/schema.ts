@@ -59,6 +59,20 @@ export const configSchema = z
         message: 'set either embedded_broker.password or embedded_broker.password_file, not both',
       });
     }
+    const { metrics } = config;
+    if (
+      config.mqtt.url === null &&
+      metrics.enabled &&
+      metrics.port !== 0 &&
+      metrics.port === broker.port &&
+      sameListenAddress(metrics.host, broker.host)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['metrics', 'port'],
+        message: `the embedded broker listens on ${broker.port} too (embedded_broker.port): give one of them another port`,
+      });
+    }
     if ((broker.tls.cert === null) !== (broker.tls.key === null)) {
       ctx.addIssue({
         code: 'custom',
@@ -68,6 +82,12 @@ export const configSchema = z
     }
   })
   .describe('doorbell-agent configuration');
+
+/** Two listening sockets on these addresses would both take a port: the same address, or one of them any. */
+function sameListenAddress(a: string, b: string): boolean {
+  const any = (host: string) => host === '0.0.0.0' || host === '::';
+  return a === b || any(a) || any(b);
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;

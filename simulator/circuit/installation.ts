@@ -50,7 +50,7 @@ export function resolveInstallation(
             battery: batteryParams,
             startState:
               battery?.volts !== undefined
-                ? stateFromVolts(batteryParams, battery.volts)
+                ? measuredState(batteryParams, battery.chemistry, battery.volts, fileName)
                 : toBatteryState(battery?.state),
           },
     uni: resolveUni(parts, file.uni.model, assumed),
@@ -166,6 +166,24 @@ function rejectImpossibleRelay(relay: RelayParams, partName: string, fileName: s
       `relay: typical pull-in ${pct(relay.typicalOperateFrac)} is at or below the typical drop-out ${pct(relay.typicalReleaseFrac)} (typical_operate_frac / typical_release_frac of relays.${partName} in the parts file, limited by your must_operate_frac / must_release_frac): raise must_operate_frac or lower must_release_frac`,
     );
   if (problems.length > 0) throw new ConfigError(fileName, problems);
+}
+
+/**
+ * The state of charge a measured pack voltage means. A reading a little above the sourced fresh voltage is a fresh
+ * pack (cells vary); one well above what the cells can give is a wrong reading or a wrong `cells`.
+ */
+function measuredState(battery: BatteryParams, chemistry: string, volts: number, fileName: string): number {
+  const freshV = battery.freshV * battery.cells;
+  if (volts > freshV * 1.1) {
+    const cells =
+      battery.cells === 1
+        ? `one fresh ${chemistry} cell gives`
+        : `${battery.cells} fresh ${chemistry} cells give`;
+    throw new ConfigError(fileName, [
+      `loop.battery.volts: ${volts} V is more than ${cells} (${freshV.toFixed(2)} V): measure the pack again, or set cells`,
+    ]);
+  }
+  return Math.max(0, stateFromVolts(battery, volts));
 }
 
 function resolveBattery(parts: Parts, chemistry: string, cells: number, assumed: string[]): BatteryParams {

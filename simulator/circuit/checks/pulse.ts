@@ -62,7 +62,7 @@ export function checkPulseMatchesChime(inst: Installation, results: readonly Sce
     return tooShort
       ? {
           ...failed,
-          basis: `the Uni's input poll (${inst.uni.samplePeriodS * 1000} ms) and debounce (${inst.uni.debounceSamples} polls), both assumed`,
+          basis: `the Uni's input poll (${Math.round(inst.uni.samplePeriodS * 1e4) / 10} ms) and debounce (${inst.uni.debounceSamples} polls), both assumed`,
         }
       : failed;
   }

@@ -65,9 +65,10 @@ function pressClosed(r: ScenarioResult, inst: Installation): boolean {
 function whyMissed(r: ScenarioResult, inst: Installation): string {
   const relay = inst.relay;
   const at = describePoint(r.point);
-  const shortest = Math.min(...r.plan.presses.map(([a, b]) => b - a));
+  // Rounded: the press is the difference of two times (0.3 s read 0.2999999999999998 s).
+  const shortest = Number(Math.min(...r.plan.presses.map(([a, b]) => b - a)).toFixed(3));
   if (r.pressDrive >= relay.typicalOperateFrac)
-    return `a ${shortest} s press is shorter than the relay needs to pull in (operate ${relay.operateS * 1000} ms after the power kit opens): no ring at ${at}`;
+    return `a ${shortest} s press is shorter than the relay needs to pull in (operate ${Math.round(relay.operateS * 1e4) / 10} ms after the power kit opens): no ring at ${at}`;
   const kit = inst.powerKit;
   const low = `a press drives the coil to only ${pct(r.pressDrive)} of rated at ${at}, below the typical pull-in ${pct(relay.typicalOperateFrac)}`;
   if (kit?.kind === 'bypass' && r.kitOpen !== undefined && r.kitOpen < 0.5) {

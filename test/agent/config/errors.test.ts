@@ -128,6 +128,22 @@ describe('configuration errors name file, line, column and key', () => {
     ]);
   });
 
+  it("refuses the metrics server on the embedded broker's port, unless they listen on different addresses", () => {
+    const device = 'devices: [{ id: shellyuni-98CDAC25ABCD }]\n';
+    const clash = yamlFile(`metrics: { enabled: true, port: 1883 }\n${device}`);
+    expect(problemsOf(clash)).toEqual([
+      `${clash}:1:27 metrics.port: the embedded broker listens on 1883 too (embedded_broker.port): give one of them another port`,
+    ]);
+    const apart = yamlFile(
+      `metrics: { enabled: true, host: 127.0.0.1, port: 1883 }\nembedded_broker: { host: 192.168.1.5 }\n${device}`,
+    );
+    expect(loadConfig(apart, {}).metrics.port).toBe(1883);
+    const external = yamlFile(
+      `mqtt: { url: "mqtt://broker:1883" }\nmetrics: { enabled: true, port: 1883 }\n${device}`,
+    );
+    expect(loadConfig(external, {}).metrics.port).toBe(1883);
+  });
+
   it('asks for gen when the id does not tell it', () => {
     const file = yamlFile('devices:\n  - id: front-door\n');
     expect(problemsOf(file)).toEqual([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../agent/core/errors.ts';
+import { resolveInstallation } from '../../../simulator/circuit/installation.ts';
 import { parseInstallationText } from '../../../simulator/circuit/installation-file.ts';
 import { loadParts } from '../../../simulator/circuit/parts.ts';
 
@@ -59,5 +60,25 @@ describe('installation file', () => {
   it('reports YAML syntax errors with their line', async () => {
     const problems = await problemsOf(GOOD.replace('power_kit: true', 'power_kit: [true'));
     expect(problems[0]).toMatch(/^home\.yaml:\d+: YAML syntax/);
+  });
+
+  it('refuses a measured battery voltage the cells cannot give, and reads one a little above fresh as fresh', async () => {
+    const parts = await loadParts();
+    const withVolts = (v: number, cells = 1) =>
+      parseInstallationText(
+        GOOD.replace('cells: 1, state: fresh', `cells: ${cells}, volts: ${v}`),
+        'home.yaml',
+        parts,
+      );
+    const resolve = (v: number, cells = 1) => resolveInstallation(withVolts(v, cells), parts, 'home.yaml');
+    expect(() => resolve(99)).toThrow(ConfigError);
+    expect(() => resolve(3.1)).toThrow(
+      /loop\.battery\.volts: 3\.1 V is more than one fresh alkaline cell gives/,
+    );
+    // Two cells give twice: 3.2 V is a fresh pair.
+    expect(resolve(3.2, 2).loop).toMatchObject({ source: 'battery', startState: 0 });
+    expect(resolve(1.62).loop).toMatchObject({ startState: 0 });
+    const worn = resolve(1.3).loop;
+    expect(worn.source === 'battery' && worn.startState).toBeGreaterThan(0);
   });
 });
