@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { UniGen } from '../../simulator/emulator/uni.ts';
 import {
   type ChimeSpec,
@@ -71,13 +71,10 @@ export function demoCommand(ctx: CommandContext): Command {
   const command = new Command('demo')
     .description(descriptionOf('demo'))
     .option('--presses <n>', 'presses of the doorbell button', int(1, 1000), 5)
-    .option(
-      '--chime <mode>',
-      'mechanical | electronic:N (the doorbell holds the line N s per press)',
-      parseChimeArg,
-      {
-        mode: 'mechanical',
-      } as ChimeSpec,
+    .addOption(
+      new Option('--chime <mode>', 'mechanical | electronic:N (the doorbell holds the line N s per press)')
+        .argParser(parseChimeArg)
+        .default({ mode: 'mechanical' } as ChimeSpec, 'mechanical'),
     )
     .option(
       '--loss <p>',

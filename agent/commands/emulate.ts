@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CoiotPeer } from '../../simulator/emulator/coiot-node.ts';
 import { startEmulatedUni, type UniGen, type WireSend } from '../../simulator/emulator/uni.ts';
 import {
@@ -111,9 +111,11 @@ export function emulateCommand(ctx: CommandContext): Command {
     )
     .option('--press-every <s>', 'press the button every S seconds', parsePositive)
     .option('--hold <s>', 'how long each press holds the button', parsePositive, 0.3)
-    .option('--chime <mode>', 'mechanical | electronic:N (the doorbell holds the line N s)', parseChimeArg, {
-      mode: 'mechanical',
-    } as ChimeSpec)
+    .addOption(
+      new Option('--chime <mode>', 'mechanical | electronic:N (the doorbell holds the line N s)')
+        .argParser(parseChimeArg)
+        .default({ mode: 'mechanical' } as ChimeSpec, 'mechanical'),
+    )
     .option(
       '--pid-file <file>',
       "write this process's pid there, for scripts: kill -USR1 $(cat FILE) presses",

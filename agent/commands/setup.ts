@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../config/load.ts';
 import { descriptionOf } from './catalog.ts';
 import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } from './context.ts';
@@ -21,13 +21,10 @@ export function setupCommand(ctx: CommandContext): Command {
     .option('--username <user>', 'Gen1 login user (Plus: always admin)', 'admin')
     .option('--password <password>', 'the password of its web UI, if it has one')
     .option('--input <n>', 'the input the doorbell is wired to: 0 (IN_1) or 1 (IN_2)', parseInput, 0)
-    .option(
-      '--chime <mode>',
-      'mechanical | electronic:N (the doorbell holds the line N s)',
-      parseChimeChoice,
-      {
-        mode: 'mechanical',
-      },
+    .addOption(
+      new Option('--chime <mode>', 'mechanical | electronic:N (the doorbell holds the line N s)')
+        .argParser(parseChimeChoice)
+        .default({ mode: 'mechanical' }, 'mechanical'),
     )
     .option(
       '--coiot-peer <target>',
