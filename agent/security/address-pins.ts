@@ -30,7 +30,7 @@ export type PinVerdict =
   /**
    * From another address than the pinned one: drop. `raise`: emit a `spoofed` problem (at most once per device
    * per interval, so a flood cannot turn into a flood of problems); `verify`: worth an HTTP check of this
-   * address (at most once per device and address per interval).
+   * address (see `mayVerify`: forged addresses must not turn the agent into a sender of HTTP requests).
    */
   | { kind: 'spoofed'; pinned: string; raise: boolean; verify: boolean }
   /** Not a configured device: ignore (`discovered`: heard for the first time in discovery mode). */
@@ -54,6 +54,15 @@ export interface PinStats {
 }
 
 const MAX_RAISED_KEYS = 1_024;
+/**
+ * A device is checked at a new address at most once in 10 s, whatever address claims it: a device that really
+ * moved keeps reporting from its new address and is checked at one of its next reports, while a flood of forged
+ * source addresses would otherwise send a `/shelly` request to each address it names (a reflector, and a log line
+ * each: 888 in a minute in a review's flood).
+ */
+const VERIFY_DEVICE_INTERVAL_MS = 10_000;
+/** And the checks of moved devices, all devices together, at most this many a second (a whole fleet renumbered). */
+const MAX_VERIFY_PER_SECOND = 10;
 /** The verdicts without details, made once: `check` runs for every datagram. */
 const ACCEPT: PinVerdict = Object.freeze({ kind: 'accept' });
 const LEARNT: PinVerdict = Object.freeze({ kind: 'learnt' });
@@ -70,6 +79,10 @@ export class AddressPins {
   private readonly discovered = new Map<string, Pin>();
   private readonly lastRaised = new Map<string, number>();
   private readonly lastVerify = new Map<string, number>();
+  /** Per configured device (so bounded by the config): when its last check at a new address was allowed. */
+  private readonly lastDeviceVerify = new Map<string, number>();
+  private verifySecond = Number.NEGATIVE_INFINITY;
+  private verifiesThisSecond = 0;
   private readonly maxDiscovered: number;
   private readonly raiseIntervalMs: number;
 
@@ -140,8 +153,23 @@ export class AddressPins {
       kind: 'spoofed',
       pinned: pin.address,
       raise: this.due(this.lastRaised, device, nowMs),
-      verify: this.due(this.lastVerify, `${device}|${address}`, nowMs),
+      verify: this.mayVerify(device, address, nowMs),
     };
+  }
+
+  /** Once per device in 10 s, once per device and address an interval, ten a second in all. */
+  private mayVerify(device: string, address: string, nowMs: number): boolean {
+    const last = this.lastDeviceVerify.get(device);
+    if (last !== undefined && nowMs - last < VERIFY_DEVICE_INTERVAL_MS && nowMs >= last) return false;
+    if (nowMs - this.verifySecond >= 1_000 || nowMs < this.verifySecond) {
+      this.verifySecond = nowMs;
+      this.verifiesThisSecond = 0;
+    }
+    if (this.verifiesThisSecond >= MAX_VERIFY_PER_SECOND) return false;
+    if (!this.due(this.lastVerify, `${device}|${address}`, nowMs)) return false;
+    this.verifiesThisSecond++;
+    this.lastDeviceVerify.set(device, nowMs);
+    return true;
   }
 
   /** HTTP at `address` reported the MAC of `device`: pin it there (this is how a device that moved is re-pinned). */

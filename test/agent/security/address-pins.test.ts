@@ -29,8 +29,8 @@ describe('AddressPins', () => {
       raise: false,
       verify: false,
     });
-    // Another address: worth verifying, but no second problem within the interval.
-    expect(pins.check(UNI, '10.0.0.67', 4)).toMatchObject({ kind: 'spoofed', raise: false, verify: true });
+    // Another address: not checked within 10 s of the check of the first, and no second problem.
+    expect(pins.check(UNI, '10.0.0.67', 4)).toMatchObject({ kind: 'spoofed', raise: false, verify: false });
     expect(pins.check(UNI, '10.0.0.66', 60_002)).toMatchObject({
       kind: 'spoofed',
       raise: true,
@@ -39,6 +39,33 @@ describe('AddressPins', () => {
     expect(pins.stats.spoofed).toBe(4);
     expect(pins.isDeviceAddress('10.0.0.5')).toBe(true);
     expect(pins.isDeviceAddress('10.0.0.66')).toBe(false);
+  });
+
+  it('asks for few HTTP checks however many forged addresses claim a device, and still checks a real move', () => {
+    const devices = Array.from({ length: 50 }, (_, i) => ({
+      id: `shellyuni-98CDAC25${(0xab00 + i).toString(16).toUpperCase()}`,
+    }));
+    const pins = new AddressPins({ devices, discovery: false });
+    for (const { id } of devices) pins.check(id, '10.0.0.5', 0);
+    // A forger: 1,000 datagrams a second for a minute, each from a new address, all claiming the first device.
+    let checks = 0;
+    for (let i = 0; i < 60_000; i++) {
+      const address = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      if ((pins.check(devices[0]!.id, address, 1_000 + i) as { verify?: boolean }).verify) checks++;
+    }
+    expect(checks).toBeLessThanOrEqual(6); // once in 10 s, not once per address
+    expect(checks).toBeGreaterThanOrEqual(5);
+    // Every device claimed from new addresses in the same second: ten checks in all in that second.
+    const sameSecond = devices.filter(
+      ({ id }, i) => (pins.check(id, `10.9.9.${i}`, 70_000) as { verify?: boolean }).verify,
+    );
+    expect(sameSecond).toHaveLength(10);
+    // A device that really moved keeps reporting from its new address: checked at a report 10 s after the last check.
+    const moved = devices[0]!.id;
+    const verdicts = [80_500, 81_000, 90_999, 91_000].map(
+      (t) => (pins.check(moved, '10.0.0.77', t) as { verify?: boolean }).verify,
+    );
+    expect(verdicts.filter(Boolean)).toHaveLength(1);
   });
 
   it('uses the configured address from the start', () => {
