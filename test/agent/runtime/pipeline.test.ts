@@ -185,6 +185,26 @@ describe('bad input log', () => {
     expect(lines[1]?.fields).toMatchObject({ suppressed_since_last: 9 });
   });
 
+  it('keys a source by its address, whatever port it sends from', () => {
+    const { log, lines } = recordingLogger();
+    const bad = new BadInputLog(log, 60_000);
+    for (let port = 1; port <= 100; port++) bad.report('coiot', `10.0.0.1:${port}`, 'junk', port);
+    expect(lines).toHaveLength(1);
+  });
+
+  it('logs at most its line budget per interval however many sources, then says how many went unlogged', () => {
+    const { log, lines } = recordingLogger();
+    const bad = new BadInputLog(log, 60_000, 1_024, 20);
+    // 22,300 datagrams in 10 s, each from another forged address (a review's flood).
+    for (let i = 0; i < 22_300; i++)
+      bad.report('coiot', `127.9.${i >> 8}.${i & 255}:40000`, 'junk', i / 2.23);
+    expect(lines).toHaveLength(20);
+    bad.report('coiot', '127.9.0.1:40000', 'junk', 61_000);
+    expect(lines[20]?.msg).toMatch(/more sources than are logged one by one/);
+    expect(lines[20]?.fields).toMatchObject({ not_logged: 22_300 - 20 });
+    expect(bad.total).toBe(22_301);
+  });
+
   it('keeps its memory bounded however many sources there are', () => {
     const { log } = recordingLogger();
     const bad = new BadInputLog(log, 60_000, 16);
