@@ -4,6 +4,7 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import { redactUrl } from '../config/redact.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../core/logger.ts';
+import { MAX_RECEIVED_PUBLISH_BYTES } from './mqtt-publish-trimmer.ts';
 import { connectMqtt } from './mqtt-stream.ts';
 import { type Backoff, backoffDelayMs, OutageLog, STABLE_CONNECTION_MS } from './reconnect.ts';
 import { OFFLINE } from './topics.ts';
@@ -38,10 +39,11 @@ export function connectWhenReachable(
   let up = false;
   let started = false;
   let stable: NodeJS.Timeout | undefined;
-  const client = connectMqtt(how.url, {
-    ...how.options,
-    reconnectPeriod: backoffDelayMs(0, backoff, random),
-  });
+  const client = connectMqtt(
+    how.url,
+    { ...how.options, reconnectPeriod: backoffDelayMs(0, backoff, random) },
+    oversizedLog(how.logger),
+  );
   client.on('reconnect', () => {
     attempt++;
     client.options.reconnectPeriod = backoffDelayMs(attempt, backoff, random);
@@ -134,4 +136,22 @@ export function clientOptions(mqtt: Config['mqtt'], statusTopic: string): IClien
   if (tls.key !== null) options.key = readFileSync(tls.key);
   options.rejectUnauthorized = tls.reject_unauthorized;
   return options;
+}
+
+/** A message past what the agent reads (`PublishTrimmer`): said once a minute at most, with how many so far. */
+function oversizedLog(logger: Logger): (topic: string, bytes: number) => void {
+  let count = 0;
+  let lastMs = Number.NEGATIVE_INFINITY;
+  return (topic, bytes) => {
+    count++;
+    const now = Date.now();
+    if (now - lastMs < 60_000 && now >= lastMs) return;
+    lastMs = now;
+    logger.warn('MQTT: a message larger than the agent reads arrived; its payload was dropped unread', {
+      topic,
+      bytes,
+      max_bytes: MAX_RECEIVED_PUBLISH_BYTES,
+      dropped_so_far: count,
+    });
+  };
 }

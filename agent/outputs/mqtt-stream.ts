@@ -3,6 +3,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import { connect, type IClientOptions, MqttClient } from 'mqtt';
 import { brokerOptions } from '../core/broker-url.ts';
+import { MAX_RECEIVED_PUBLISH_BYTES, PublishTrimmer, trimReceivedPublishes } from './mqtt-publish-trimmer.ts';
 
 /** node:tls (and with it node:crypto) only for an mqtts:// broker. */
 const loadTls = () => createRequire(import.meta.url)('node:tls') as typeof tls;
@@ -33,9 +34,15 @@ export function plainTarget(url: string): PlainTarget | null {
  * transport it has: WebSocket (ws, and with it http, https and zlib) and SOCKS (socks, ip-address), about 1.5 MB of
  * RSS and 25 ms of start (bench/footprint.ts) for an agent that speaks MQTT over TCP or TLS. For a plain
  * `mqtt://` or `mqtts://` URL (see `plainTarget`) with no MQTTJS_SOCKS_PROXY set, this opens the socket as MQTT.js's
- * own tcp and tls transports do, with the same options; any other URL goes to `mqtt.connect` itself.
+ * own tcp and tls transports do, with the same options, and puts a `PublishTrimmer` on what it reads (a PUBLISH past
+ * MAX_RECEIVED_PUBLISH_BYTES arrives with an empty payload, `onTrimmed` told); any other URL goes to `mqtt.connect`
+ * itself, untrimmed.
  */
-export function connectMqtt(url: string, options: IClientOptions): MqttClient {
+export function connectMqtt(
+  url: string,
+  options: IClientOptions,
+  onTrimmed?: (topic: string, bytes: number) => void,
+): MqttClient {
   const target = plainTarget(url);
   // The URL read here, not by MQTT.js (its url.parse() prints DEP0169 on Node 24).
   if (!target || process.env.MQTTJS_SOCKS_PROXY !== undefined)
@@ -49,10 +56,12 @@ export function connectMqtt(url: string, options: IClientOptions): MqttClient {
     protocol,
     defaultProtocol: protocol,
   };
-  const client = new MqttClient(
-    (self) => (protocol === 'mqtts' ? tlsStream(self, opts) : tcpStream(opts)),
-    opts,
-  );
+  const client = new MqttClient((self) => {
+    const socket = protocol === 'mqtts' ? tlsStream(self, opts) : tcpStream(opts);
+    // A new trimmer for each connection: its state is the position in that stream's packets.
+    trimReceivedPublishes(socket, new PublishTrimmer(MAX_RECEIVED_PUBLISH_BYTES, onTrimmed));
+    return socket;
+  }, opts);
   client.on('error', () => {}); // as mqtt.connect: the caller's listeners decide
   return client;
 }
