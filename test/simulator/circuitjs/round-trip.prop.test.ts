@@ -59,7 +59,12 @@ const installationFile = fc.record({
     }),
     fc.record({
       source: fc.constant('battery'),
-      battery: fc.record({ chemistry: fc.constant('alkaline'), volts: fc.constantFrom(0.8, 1.234, 3.1) }),
+      // A measured pack: one cell (worn or half) or two (3.1 V, a fresh pair).
+      battery: fc.constantFrom(
+        { chemistry: 'alkaline', volts: 0.8 },
+        { chemistry: 'alkaline', volts: 1.234 },
+        { chemistry: 'alkaline', cells: 2, volts: 3.1 },
+      ),
     }),
   ),
   uni: fc.record({ model: fc.constantFrom('gen1', 'plus') }),
