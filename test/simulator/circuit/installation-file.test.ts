@@ -50,6 +50,24 @@ describe('installation file', () => {
     expect(problems.some((p) => /powerkit/.test(p))).toBe(true);
   });
 
+  it('says what to write: the allowed supply frequencies, a missing section as required, an empty file as empty', async () => {
+    expect(await problemsOf(GOOD.replace('hz: 50', 'hz: 55'))).toEqual([
+      'home.yaml:1: supply.hz: must be one of 50, 60, unknown',
+    ]);
+    const noLoop = GOOD.replace(/loop:\n.*\n.*\n/, '');
+    expect(await problemsOf(noLoop)).toEqual(['home.yaml:1: loop: required (object)']);
+    expect(await problemsOf('')).toEqual([
+      'home.yaml:1: (top level): the file is empty: an installation describes supply, doorbell, chime, relay, loop and uni (see circuits/examples/)',
+    ]);
+    const bomb = [
+      'a0: &a0 [x, x]',
+      ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`)}]`),
+    ];
+    expect((await problemsOf(`${GOOD}${bomb.join('\n')}\n`))[0]).toMatch(
+      /^home\.yaml: YAML: Excessive alias count/,
+    );
+  });
+
   it('asks an electronic chime for its duration', async () => {
     const problems = await problemsOf(
       GOOD.replace('chime: { mode: electronic, duration_s: 2 }', 'chime: { mode: electronic }'),
