@@ -3,7 +3,10 @@ import { DoorbellAgentError, UsageError } from '../core/errors.ts';
 
 export function mustBeFile(path: string, what: string): void {
   if (!existsSync(path)) throw new UsageError(`${path}: no such ${what}`);
-  if (!statSync(path).isFile()) throw new UsageError(`${path}: a folder, not a file: expected the ${what}`);
+  const stat = statSync(path);
+  if (stat.isDirectory()) throw new UsageError(`${path}: a folder, not a file: expected the ${what}`);
+  // A pipe (`<(…)`) or a device: the file is read twice (its first bytes tell a CircuitJS drawing), so it must be one.
+  if (!stat.isFile()) throw new UsageError(`${path}: not a regular file (a pipe or a device): expected the ${what}`);
 }
 
 /** Errors the simulator raises on purpose pass as they are; anything else becomes one line in `context`. */

@@ -156,6 +156,15 @@ describe('wiring check: 3 when it cannot decide', () => {
     expectOneLine(result, /nope\.yaml: no such installation file/);
   });
 
+  it('calls a folder a folder and a device a device, exit 3', async () => {
+    const folder = await runCli(['wiring', 'check', dir]);
+    expect(folder.code).toBe(3);
+    expectOneLine(folder, /: a folder, not a file: expected the installation file/);
+    const device = await runCli(['wiring', 'check', '/dev/null']);
+    expect(device.code).toBe(3);
+    expectOneLine(device, /\/dev\/null: not a regular file \(a pipe or a device\)/);
+  });
+
   it('says a --parts file does not exist, exit 3', async () => {
     const result = await runCli(
       ['wiring', 'check', 'circuits/examples/seed-final-12vac.yaml', '--parts', join(dir, 'nope-parts.yaml')],
