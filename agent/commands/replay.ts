@@ -12,7 +12,10 @@ import { type CommandContext, DEFAULT_EXIT_CODES, exitCodeHelp, setExitCodes } f
 export const REPLAY_EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [0, 'the trace was replayed (bad lines are reported on stderr and skipped)'],
   [1, 'the replay failed part way'],
-  [2, 'bad configuration or arguments: no such trace or config file, an invalid key, no devices'],
+  [
+    2,
+    'bad configuration or arguments: no such trace or config file, an invalid key, no devices, not one trace line in the file',
+  ],
 ];
 
 export function replayCommand(ctx: CommandContext): Command {
@@ -41,6 +44,9 @@ export function replayCommand(ctx: CommandContext): Command {
       ctx.stderr.write(
         `replayed ${summary.lines} lines (${summary.skipped} skipped, ${summary.restarts} restarts): ${summary.rings} rings\n`,
       );
+      // Every line bad: not a trace (the wrong file, say); a script must not read that as a replay.
+      if (summary.lines > 0 && summary.skipped === summary.lines)
+        throw new UsageError(`${trace}: not one line is a trace line (docs/trace-format.md)`);
     });
   return setExitCodes(command, DEFAULT_EXIT_CODES);
 }

@@ -214,6 +214,15 @@ describe('the other commands', () => {
     expectOneLine(result, /nope\.jsonl: no such trace file/);
   });
 
+  it('replay: a file with not one trace line (the config given twice), exit 2 after saying what it skipped', async () => {
+    const file = configFile({ devices: [DEVICE] });
+    const result = await runCli(['replay', '--config', file, file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/line 1: not valid JSON; skipped/);
+    expect(result.stderr).toMatch(/: not one line is a trace line/);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+  });
+
   it('replay: a folder given as the trace, exit 2', async () => {
     const file = configFile({ devices: [DEVICE] });
     const result = await runCli(['replay', '--config', file, dir]);
