@@ -6,7 +6,8 @@ export function mustBeFile(path: string, what: string): void {
   const stat = statSync(path);
   if (stat.isDirectory()) throw new UsageError(`${path}: a folder, not a file: expected the ${what}`);
   // A pipe (`<(…)`) or a device: the file is read twice (its first bytes tell a CircuitJS drawing), so it must be one.
-  if (!stat.isFile()) throw new UsageError(`${path}: not a regular file (a pipe or a device): expected the ${what}`);
+  if (!stat.isFile())
+    throw new UsageError(`${path}: not a regular file (a pipe or a device): expected the ${what}`);
 }
 
 /** Errors the simulator raises on purpose pass as they are; anything else becomes one line in `context`. */
