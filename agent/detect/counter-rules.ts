@@ -184,19 +184,26 @@ export function applySteps(
   }
   // How many presses of their own these steps are: one, unless they follow lost reports (then as many as fit).
   let separate = chatter ? 1 : Math.min(unaccounted, presses);
+  let unplacedSteps = unaccounted;
+  // Each credit ends at the counter value of its own last step (the latest at `value`), so that its press's id
+  // comes from its own step: the same id when a crash makes the agent decide it again in a longer jump.
+  const endingAt = (creditsAfter: number) =>
+    value === null ? null : (value - creditsAfter + 0x10000) % 0x10000;
   const newest = state.credits.at(-1);
   // (A step that came after lost reports happened at a time not known: the next one is not its pulse by time.)
   const near = (c: Credit) => !c.timeUnknown && nowMs - c.stepMs < mergeMs(step);
   const joins = (c: Credit) => chatter || separate === 0 || near(c) || heldSince(step, c.stepMs);
   if (newest && nowMs >= newest.stepMs && joins(newest)) {
     // The first of them continue the pending credit's press.
+    const joined = unaccounted - Math.max(0, separate - 1);
+    separate = Math.max(0, separate - 1);
+    unplacedSteps -= joined;
     newest.stepMs = nowMs;
-    newest.value = value;
+    newest.value = endingAt(separate);
     newest.afterLoss &&= unplaced;
     newest.timeUnknown &&= step.lost === true;
     if (ts !== null) newest.ts = Math.max(newest.ts ?? ts, ts);
-    newest.steps += unaccounted - Math.max(0, separate - 1);
-    separate = Math.max(0, separate - 1);
+    newest.steps += joined;
   } else if (separate === 0) {
     // They continue the last press, which has rung already.
     if (latest) latest.lastStepMs = nowMs;
@@ -207,10 +214,10 @@ export function applySteps(
       dueMs: nowMs + tuning.reorderWindowMs,
       stepMs: nowMs,
       via,
-      steps: i === 0 ? unaccounted - separate + 1 : 1,
+      steps: i === 0 ? unplacedSteps - separate + 1 : 1,
       afterLoss: unplaced,
       timeUnknown: step.lost === true,
-      value,
+      value: endingAt(separate - 1 - i),
       ts,
     });
   }

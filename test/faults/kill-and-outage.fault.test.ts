@@ -154,6 +154,17 @@ describe('1,000 presses through broker outages and agent SIGKILLs', () => {
         `(${collector.rings.length - ids.size} QoS 1 re-deliveries), ${recovered.size} recovered from counters, ` +
         `${faults.agentKills} agent SIGKILLs (${a.starts} starts), ${faults.brokerOutages} broker outages`,
     );
+    // A device with more press ids than presses: its rings, to see which press was decided twice and how.
+    for (const uni of unis)
+      if ((perDevice.get(uni.id)?.size ?? 0) > uni.presses)
+        console.log(
+          `fault run seed=${SEED}: ${uni.id} pressed ${uni.presses} times, rang:\n` +
+            collector.rings
+              .filter((r) => r.ring.device === uni.id)
+              .map((r) => JSON.stringify(r.ring))
+              .join('\n') +
+            `\nagent log ${a.logFile}`,
+        );
     expect(a.crashes).toEqual([]);
     expect(ids.size).toBe(expected);
     for (const uni of unis) expect(perDevice.get(uni.id)?.size ?? 0, uni.id).toBe(uni.presses);

@@ -69,6 +69,23 @@ describe('press ids from what the Uni reports', () => {
     expect(again.map((r) => r.press_id)).toEqual(live.map((r) => r.press_id));
   });
 
+  it('presses recovered from one counter jump each get the id of their own step, whatever the jump they come in', () => {
+    const store = new MemoryChannelStore();
+    run(store, [[0, report(false, 4)]]);
+    const beforeTheJump = copy(store);
+    // The agent heard nothing while the Uni counted three presses (4 → 7): recovered, one ring each.
+    const first = run(store, [[60, report(false, 7)]]);
+    expect(first.map((r) => r.press_id.replace(/@\d+/, ''))).toEqual(
+      [4, 5, 6].map((n) => `${DEVICE}:0:c${n}`),
+    );
+    // A crash lost that decision; by the restarted agent's first report the Uni had counted a fourth press. The
+    // three are decided again in a jump of four: under the ids they went out with, and the fourth under its own.
+    const again = run(beforeTheJump, [[120, report(false, 8)]]);
+    expect(again).toHaveLength(4);
+    expect(again.slice(0, 3).map((r) => r.press_id)).toEqual(first.map((r) => r.press_id));
+    expect(new Set([...first, ...again].map((r) => r.press_id)).size).toBe(4);
+  });
+
   it('presses the Uni did not count, and presses across a reboot, never share an id', () => {
     const store = new MemoryChannelStore();
     const rings = run(store, [
