@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RingEvent } from '../../../agent/core/events.ts';
 import type { ChimeSettings } from '../../../agent/detect/chime.ts';
@@ -84,6 +85,27 @@ describe('press ids from what the Uni reports', () => {
     expect(again).toHaveLength(4);
     expect(again.slice(0, 3).map((r) => r.press_id)).toEqual(first.map((r) => r.press_id));
     expect(new Set([...first, ...again].map((r) => r.press_id)).size).toBe(4);
+  });
+
+  it('for any counter and jumps: the presses of a jump decided again in a longer one keep their ids', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 0xffff }),
+        // Fewer than ten in all: ten counts at once are the relay chattering (one press), by design.
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 0, max: 4 }),
+        (start, counted, more) => {
+          const store = new MemoryChannelStore();
+          run(store, [[0, report(false, start)]]);
+          const beforeTheJump = copy(store);
+          const first = run(store, [[60, report(false, (start + counted) & 0xffff)]]);
+          const again = run(beforeTheJump, [[120, report(false, (start + counted + more) & 0xffff)]]);
+          expect(first).toHaveLength(counted);
+          expect(again).toHaveLength(counted + more);
+          expect(new Set([...first, ...again].map((r) => r.press_id)).size).toBe(counted + more);
+        },
+      ),
+    );
   });
 
   it('presses the Uni did not count, and presses across a reboot, never share an id', () => {
