@@ -162,6 +162,14 @@ export function emulateCommand(ctx: CommandContext): Command {
         options.id ?? (options.gen === 'gen1' ? 'shellyuni-AABBCC000001' : 'shellyplusuni-aabbcc000001');
       const mac = usage(() => macFromId(id, options.gen), '--id');
       const managed = wantsManaged(options, options.coiot !== undefined, options.mqtt !== undefined);
+      // A Plus Uni speaks MQTT only: without a broker its presses would go nowhere (a managed one gets its broker
+      // from setup, over its API).
+      if (options.gen === 'plus' && !managed && options.mqtt === undefined)
+        throw new UsageError(
+          '--gen plus: a Plus Uni reports over MQTT only: give --mqtt URL (or --factory, for setup)',
+        );
+      if (options.gen === 'plus' && options.coiot !== undefined)
+        throw new UsageError('--coiot: a Plus Uni has no CoIoT: give --mqtt URL');
       const peer =
         options.gen === 'gen1' && !managed
           ? usage(() => parseCoiotTarget(options.coiot ?? 'mcast'), '--coiot')

@@ -315,6 +315,23 @@ describe('the other commands', () => {
     }
   });
 
+  it('emulate --gen plus with nowhere to send (no --mqtt), or with --coiot: exit 2', async () => {
+    const nowhere = await runCli(['emulate', '--gen', 'plus']);
+    expect(nowhere.code).toBe(2);
+    expectOneLine(nowhere, /--gen plus: a Plus Uni reports over MQTT only: give --mqtt URL/);
+    const coiot = await runCli([
+      'emulate',
+      '--gen',
+      'plus',
+      '--coiot',
+      '127.0.0.1:5683',
+      '--mqtt',
+      'mqtt://127.0.0.1:1',
+    ]);
+    expect(coiot.code).toBe(2);
+    expectOneLine(coiot, /--coiot: a Plus Uni has no CoIoT/);
+  });
+
   it('emulate: a bad --id, exit 2', async () => {
     const result = await runCli(['emulate', '--id', 'doorbell']);
     expect(result.code).toBe(2);
