@@ -1,3 +1,4 @@
+import { uint16Ahead } from '../core/uint16.ts';
 import { type Credit, EVENT_LIFETIME_MS, MAX_SERIAL_GAP, type PressRecord } from './channel-state.ts';
 import { pressSpacingMs } from './chime.ts';
 import { type CounterMove, classifyCounter } from './counter.ts';
@@ -187,8 +188,7 @@ export function applySteps(
   let unplacedSteps = unaccounted;
   // Each credit ends at the counter value of its own last step (the latest at `value`), so that its press's id
   // comes from its own step: the same id when a crash makes the agent decide it again in a longer jump.
-  const endingAt = (creditsAfter: number) =>
-    value === null ? null : (value - creditsAfter + 0x10000) % 0x10000;
+  const endingAt = (creditsAfter: number) => (value === null ? null : uint16Ahead(creditsAfter, value));
   const newest = state.credits.at(-1);
   // (A step that came after lost reports happened at a time not known: the next one is not its pulse by time.)
   const near = (c: Credit) => !c.timeUnknown && nowMs - c.stepMs < mergeMs(step);
