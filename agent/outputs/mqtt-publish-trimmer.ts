@@ -23,9 +23,8 @@ type State =
  * nothing to rewrite is passed on as it is (no copy).
  */
 export class PublishTrimmer {
-  /** PUBLISH packets whose payload was dropped, and their bytes. */
+  /** PUBLISH packets whose payload was dropped. */
   trimmed = 0;
-  trimmedBytes = 0;
   private state: State = FIXED_HEADER;
   /** The fixed header being read (type byte, then the remaining length's 1–4 bytes): held until it is complete. */
   private header: number[] = [];
@@ -93,7 +92,6 @@ export class PublishTrimmer {
     const dropped = remaining - length;
     this.state = dropped > 0 ? { kind: 'skip', left: dropped } : FIXED_HEADER;
     this.trimmed++;
-    this.trimmedBytes += dropped;
     this.onTrimmed?.(Buffer.from(head.slice(2, length - (qos > 0 ? 2 : 0))).toString('utf8'), remaining);
     return true;
   }
