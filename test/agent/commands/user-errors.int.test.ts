@@ -332,6 +332,16 @@ describe('the other commands', () => {
     expectOneLine(coiot, /--coiot: a Plus Uni has no CoIoT/);
   });
 
+  it.each(['demo', 'emulate', 'setup'])(
+    '%s --help shows the --chime default as it is typed',
+    async (command) => {
+      const result = await runCli([command, '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/--chime <mode>[\s\S]*?\(default: mechanical\)/);
+      expect(result.stdout).not.toMatch(/"mode"/);
+    },
+  );
+
   it('emulate: a bad --id, exit 2', async () => {
     const result = await runCli(['emulate', '--id', 'doorbell']);
     expect(result.code).toBe(2);
